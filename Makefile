@@ -1,0 +1,134 @@
+# cgwarden: build, test, fuzz, bench, demo, install.
+#
+# Sources are found by pattern, so a new module needs no Makefile edit:
+#   probes/*.c            -> build/$(V)/libprobes.a (pure readers and parsers)
+#   agent/*.c             -> build/$(V)/libagent.a, plus agent/main.c -> agent/cgwarden
+#   tests/unit/test_*.c   -> one cmocka binary each, linked with both libraries
+#   tests/fuzz/fuzz_*.c   -> one libFuzzer binary each (clang), same libraries
+# SANITIZE=1 builds everything with ASan+UBSan into build/asan/ instead of
+# build/release/, and agent/cgwarden becomes that build.
+
+V        ?= $(if $(filter 1,$(SANITIZE)),asan,release)
+B        := build/$(V)
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GITREV   := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wimplicit-fallthrough
+CPPFLAGS := -D_GNU_SOURCE -I. -DCGW_VERSION='"$(VERSION)"' -DCGW_GITREV='"$(GITREV)"'
+CFLAGS   := -std=gnu11 -g $(WARN) -fstack-protector-strong -fPIE -pthread
+LDFLAGS  := -pie -Wl,-z,relro,-z,now -pthread
+LIBS     := -lmicrohttpd -lcjson -lgnutls
+
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ifeq ($(V),asan)
+CFLAGS   += -O1 $(SAN)
+LDFLAGS  += $(SAN)
+else ifeq ($(V),fuzz)
+# libFuzzer targets: clang, coverage instrumentation on the libraries too.
+CC       := clang
+CFLAGS   += -O1 $(SAN) -fsanitize=fuzzer-no-link
+LDFLAGS  += $(SAN)
+else
+CFLAGS   += -O2
+CPPFLAGS += -D_FORTIFY_SOURCE=2
+endif
+
+PROBE_SRC  := $(sort $(wildcard probes/*.c))
+AGENT_SRC  := $(sort $(filter-out agent/main.c,$(wildcard agent/*.c)))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css)) web/node_modules/uplot/dist/uPlot.iife.min.js \
+              web/node_modules/uplot/dist/uPlot.min.css
+
+PROBE_OBJ  := $(PROBE_SRC:%.c=$(B)/%.o)
+AGENT_OBJ  := $(AGENT_SRC:%.c=$(B)/%.o) $(B)/agent/web_assets.o
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/bin/%)
+
+.PHONY: all deps deps-bench test unit fuzz fuzz-smoke integration bench soak demo install clean web FORCE
+.DELETE_ON_ERROR:
+
+all: agent/cgwarden
+
+# agent/cgwarden is a copy of the current variant's binary, so switching
+# SANITIZE=1 on and off replaces it.
+agent/cgwarden: $(B)/cgwarden FORCE
+	@cmp -s $< $@ || cp $< $@
+
+$(B)/cgwarden: $(B)/agent/main.o $(B)/libagent.a $(B)/libprobes.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/libprobes.a: $(PROBE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libagent.a: $(AGENT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The dashboard is embedded in the binary: one file deploys.
+$(B)/agent/web_assets.c: web/embed $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	web/embed $(WEB_FILES) >$@
+
+$(B)/agent/web_assets.o: $(B)/agent/web_assets.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+web/node_modules/uplot/dist/%: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(B)/unit/%: tests/unit/%.c $(B)/libagent.a $(B)/libprobes.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $^ $(LDFLAGS) $(LIBS) -lcmocka
+
+build/fuzz/bin/%: tests/fuzz/%.c $(B)/libagent.a $(B)/libprobes.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS) -fsanitize=fuzzer $(LIBS)
+
+unit: $(UNIT_BIN) agent/cgwarden
+
+deps:
+	@tests/tools/deps test
+
+deps-bench:
+	@tests/tools/deps bench
+
+# make test: deps, build, unit tests, fuzz smoke, then the integration tests in
+# the VM; one line "N passed, N failed" at the end.
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory V=fuzz fuzz-build
+	@tests/run-tests
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory V=fuzz fuzz-build
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/run-tests fuzz
+
+bench: deps-bench all
+	tests/bench/run
+
+soak: deps all
+	tests/soak/run
+
+demo: deps all
+	tests/tools/demo
+
+install: all
+	tests/tools/install "$(DESTDIR)" "$(PREFIX)"
+
+clean:
+	rm -rf build agent/cgwarden
+
+FORCE:
+
+-include $(shell find build -name '*.d' 2>/dev/null)
