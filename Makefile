@@ -81,7 +81,9 @@ $(B)/agent/web_assets.c: web/embed $(WEB_FILES)
 $(B)/agent/web_assets.o: $(B)/agent/web_assets.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-web/node_modules/uplot/dist/%: web/package-lock.json
+web/node_modules/uplot/dist/%: web/node_modules/.stamp ;
+
+web/node_modules/.stamp: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

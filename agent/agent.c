@@ -1,0 +1,197 @@
+/* agent: bring-up and tear-down of the daemon's parts (see agent.h). */
+#include "agent/agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/cg.h"
+#include "agent/http.h"
+#include "agent/log.h"
+#include "agent/state.h"
+
+/* mkdir -p for the state directory (0700 for what we create). */
+static int open_state_dir(const char *path, int *ret_fd)
+{
+	char p[4096];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p))
+		return -ENAMETOOLONG;
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	return state_open_dir(AT_FDCWD, p, ret_fd);
+}
+
+/* Creates every group from the root down to (not including) rel and
+ * enables the controllers in each, so rel can use them. */
+static int enable_down_to(int root_fd, const char *rel)
+{
+	char path[1025];
+	int r = cg_enable_controllers(root_fd, CG_WANTED);
+
+	snprintf(path, sizeof(path), "%s", rel);
+	for (char *s = path; r == 0 && *s; s++) {
+		int fd;
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		r = cg_create_path(root_fd, path, &fd);
+		if (r == 0) {
+			r = cg_enable_controllers(fd, CG_WANTED);
+			close(fd);
+		}
+		*s = '/';
+	}
+	return r;
+}
+
+/* cgwarden's subtree: <parent>/workloads for what it launches. If the agent
+ * was started inside <parent> itself (systemd's Delegate=yes puts it in its
+ * unit's group), it moves to <parent>/agent first: a group with processes
+ * cannot hand controllers to children. */
+static int setup_cgroups(struct agent *a, struct err *e)
+{
+	const char *parent = a->cfg.cgroup_parent;
+	char self[4096], missing[128];
+	int r, fd;
+
+	r = cg_open_root(a->cfg.cgroup_root, &a->root_fd);
+	if (r == -EMEDIUMTYPE || r == -ENOENT)
+		return err_fail(e, r, "cgroup_root",
+				"%s is not a cgroup v2 mount: this host boots cgroup v1 or hybrid. Run cgwarden on a "
+				"cgroup v2 host (systemd.unified_cgroup_hierarchy=1), or for tests inside tests/vm/run",
+				a->cfg.cgroup_root);
+	if (r < 0)
+		return err_fail(e, r, "cgroup_root", "cannot open %s: %s", a->cfg.cgroup_root, strerror(-r));
+	r = cg_missing_controllers(a->root_fd, CG_REQUIRED, missing, sizeof(missing));
+	if (r < 0)
+		return err_fail(e, r, "cgroup_root", "cannot read %s/cgroup.controllers: %s", a->cfg.cgroup_root,
+				strerror(-r));
+	if (missing[0])
+		return err_fail(e, -ENOTSUP, "cgroup_root",
+				"the cgroup v2 root %s lacks the controllers cgwarden needs (missing: %s); on a v1/hybrid "
+				"host they are bound to v1. Run cgwarden on a cgroup v2 host, or inside tests/vm/run",
+				a->cfg.cgroup_root, missing);
+	if (cg_path_valid(parent) < 0)
+		return err_fail(e, -EINVAL, "cgroup_parent", "\"%s\" is not a relative cgroup path", parent);
+	snprintf(a->base_path, sizeof(a->base_path), "/%s", parent);
+
+	r = enable_down_to(a->root_fd, parent);
+	if (r < 0)
+		return err_fail(e, r, "cgroup_parent", "cannot enable controllers above %s: %s", a->base_path,
+				strerror(-r));
+	r = cg_create_path(a->root_fd, parent, &a->base_fd);
+	if (r < 0)
+		return err_fail(e, r, "cgroup_parent", "cannot create %s: %s", a->base_path, strerror(-r));
+	if (cg_path_of(0, self, sizeof(self)) == 0 && strcmp(self, a->base_path) == 0) {
+		r = cg_create(a->base_fd, "agent", &fd);
+		if (r == -EEXIST)
+			r = cg_open(a->base_fd, "agent", &fd);
+		if (r == 0) {
+			r = cg_attach(fd, getpid());
+			close(fd);
+		}
+		if (r < 0)
+			return err_fail(e, r, "cgroup_parent", "cannot move the agent to %s/agent: %s", a->base_path,
+					strerror(-r));
+	}
+	r = cg_enable_controllers(a->base_fd, CG_WANTED);
+	if (r < 0)
+		return err_fail(e, r, "cgroup_parent", "cannot enable controllers in %s: %s", a->base_path,
+				strerror(-r));
+	r = cg_create(a->base_fd, "workloads", &a->workloads_fd);
+	if (r == -EEXIST)
+		r = cg_open(a->base_fd, "workloads", &a->workloads_fd);
+	if (r == 0)
+		r = cg_enable_controllers(a->workloads_fd, CG_WANTED);
+	if (r < 0)
+		return err_fail(e, r, "cgroup_parent", "cannot prepare %s/workloads: %s", a->base_path, strerror(-r));
+	return 0;
+}
+
+int agent_start(struct agent *a, struct err *e)
+{
+	char token_path[4096];
+	enum log_level lvl;
+	int r;
+
+	a->root_fd = a->base_fd = a->workloads_fd = a->state_fd = -1;
+	pthread_mutex_init(&a->reload_lock, NULL);
+	if (log_level_parse(a->cfg.log_level, &lvl) == 0)
+		log_set_level(lvl);
+
+	r = setup_cgroups(a, e);
+	if (r < 0)
+		return r;
+	r = open_state_dir(a->cfg.state_dir, &a->state_fd);
+	if (r < 0)
+		return err_fail(e, r, "state_dir", "cannot open %s: %s", a->cfg.state_dir, strerror(-r));
+	snprintf(token_path, sizeof(token_path), "%s%s", a->cfg.token_file ? a->cfg.token_file : a->cfg.state_dir,
+		 a->cfg.token_file ? "" : "/token");
+	r = auth_load(token_path, &a->auth, e);
+	if (r < 0)
+		return r;
+
+	r = http_start(a, &a->http, e);
+	if (r < 0)
+		return r;
+	log_info("cgwarden %s serving on %s%s, cgroups under %s, state in %s", CGW_VERSION,
+		 a->cfg.tls_cert ? "https://" : "http://", a->cfg.listen, a->base_path, a->cfg.state_dir);
+	return 0;
+}
+
+int agent_reload(struct agent *a, struct err *e)
+{
+	struct config fresh;
+	enum log_level lvl;
+	int r;
+
+	if (!a->cfg.config_file)
+		return 0;
+	r = config_defaults(&fresh);
+	if (r < 0)
+		return r;
+	r = config_load_file(&fresh, a->cfg.config_file, e);
+	if (r == 0)
+		r = config_validate(&fresh, e);
+	if (r < 0) {
+		config_free(&fresh);
+		return r;
+	}
+	pthread_mutex_lock(&a->reload_lock);
+	if (log_level_parse(fresh.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	a->cfg.auth_reads = fresh.auth_reads;
+	a->cfg.poll_interval_ms = fresh.poll_interval_ms;
+	struct config_list tmp = a->cfg.allow_hosts;
+	a->cfg.allow_hosts = fresh.allow_hosts;
+	fresh.allow_hosts = tmp;
+	pthread_mutex_unlock(&a->reload_lock);
+	config_free(&fresh);
+	log_info("configuration reloaded from %s", a->cfg.config_file);
+	return 0;
+}
+
+void agent_stop(struct agent *a)
+{
+	http_stop(a->http);
+	a->http = NULL;
+	if (a->workloads_fd >= 0)
+		close(a->workloads_fd);
+	if (a->base_fd >= 0)
+		close(a->base_fd);
+	if (a->root_fd >= 0)
+		close(a->root_fd);
+	if (a->state_fd >= 0)
+		close(a->state_fd);
+	pthread_mutex_destroy(&a->reload_lock);
+}
