@@ -13,6 +13,7 @@
 #include "agent/http.h"
 #include "agent/log.h"
 #include "agent/state.h"
+#include "agent/workload.h"
 
 /* mkdir -p for the state directory (0700 for what we create). */
 static int open_state_dir(const char *path, int *ret_fd)
@@ -141,6 +142,10 @@ int agent_start(struct agent *a, struct err *e)
 	if (r < 0)
 		return r;
 
+	/* Workloads (reconciled with the kernel) before the API serves. */
+	r = registry_start(a, &a->registry, e);
+	if (r < 0)
+		return r;
 	r = http_start(a, &a->http, e);
 	if (r < 0)
 		return r;
@@ -183,8 +188,11 @@ int agent_reload(struct agent *a, struct err *e)
 
 void agent_stop(struct agent *a)
 {
+	registry_drain(a->registry);
 	http_stop(a->http);
 	a->http = NULL;
+	registry_stop(a->registry);
+	a->registry = NULL;
 	if (a->workloads_fd >= 0)
 		close(a->workloads_fd);
 	if (a->base_fd >= 0)

@@ -10,6 +10,7 @@
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "agent/log.h"
+#include "agent/monitor.h"
 
 static void print_err(const char *what, const struct err *e, int r)
 {
@@ -25,6 +26,9 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int r, sig;
 
+	/* The per-workload monitor is this binary run again (monitor.h). */
+	if (argc > 1 && strcmp(argv[1], "monitor") == 0)
+		return monitor_main(argc, argv);
 	r = config_defaults(&a.cfg);
 	if (r < 0)
 		return 1;
