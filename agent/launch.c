@@ -115,6 +115,12 @@ int launch_prepare(struct launch *l, const struct spec *s, const char *state_pat
 			return err_fail(e, -ENAMETOOLONG, "rootfs.path", "the overlay options are too long");
 		snprintf(l->merged, sizeof(l->merged), "%s/rootfs/merged", state_path);
 	}
+	l->root_mapped = false;
+	for (size_t i = 0; i < s->nuid_map; i++)
+		if (s->uid_map[i].container == 0)
+			for (size_t k = 0; k < s->ngid_map; k++)
+				if (s->gid_map[k].container == 0)
+					l->root_mapped = true;
 	if ((s->ns & CLONE_NEWUSER) && (idmap_text(l->uid_map, sizeof(l->uid_map), s->uid_map, s->nuid_map) < 0 ||
 					idmap_text(l->gid_map, sizeof(l->gid_map), s->gid_map, s->ngid_map) < 0))
 		return err_fail(e, -ENAMETOOLONG, "user", "the id maps are too long");
@@ -214,63 +220,111 @@ static bool make_target(int tree_fd, const char *target)
 	return true;
 }
 
-static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
-#define NDEV (sizeof(dev_nodes) / sizeof(dev_nodes[0]))
-
-/* A minimal /dev: a tmpfs with the host's harmless character devices bound
- * in (mknod is not allowed in a user namespace; a bind is), a private
- * devpts, /dev/shm and the usual symlinks. */
-static void setup_dev(const struct child *c, const int *dev_fd)
+/* root + sub into buf (both bounded by SPEC_STR_MAX by the spec). */
+static const char *at(char *buf, const char *root, const char *sub)
 {
-	char path[32];
+	size_t rl = strlen(root), sl = strlen(sub);
 
-	CHECK(c, mkdir_ok("/dev", 0755), LS_DEV, 0);
-	CHECK(c, mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=1024k") == 0, LS_DEV, 0);
-	for (size_t i = 0; i < NDEV; i++) {
-		int fd;
-		if (dev_fd[i] < 0)
-			continue;
-		memcpy(path, "/dev/", 5);
-		memcpy(path + 5, dev_nodes[i], strlen(dev_nodes[i]) + 1);
-		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
-		CHECK(c, fd >= 0, LS_DEV, (int)i);
-		close(fd);
-		CHECK(c, sys_move_mount(dev_fd[i], path) == 0, LS_DEV, (int)i);
-	}
-	CHECK(c, mkdir_ok("/dev/pts", 0755), LS_DEV, 0);
-	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") == 0)
-		CHECK(c, symlink("pts/ptmx", "/dev/ptmx") == 0, LS_DEV, 0);
-	CHECK(c, mkdir_ok("/dev/shm", 01777), LS_DEV, 0);
-	CHECK(c, mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777") == 0, LS_DEV, 0);
-	CHECK(c, symlink("/proc/self/fd", "/dev/fd") == 0, LS_DEV, 0);
-	CHECK(c, symlink("/proc/self/fd/0", "/dev/stdin") == 0, LS_DEV, 0);
-	CHECK(c, symlink("/proc/self/fd/1", "/dev/stdout") == 0, LS_DEV, 0);
-	CHECK(c, symlink("/proc/self/fd/2", "/dev/stderr") == 0, LS_DEV, 0);
+	if (rl + sl >= SPEC_STR_MAX + 32)
+		return NULL;
+	memcpy(buf, root, rl);
+	memcpy(buf + rl, sub, sl + 1);
+	return buf;
 }
 
-/* /sys read-only, and with a cgroup namespace the workload's own cgroup as
- * /sys/fs/cgroup (read-only too: it may read its limits, not raise them).
- * sysfs needs a net namespace owned by our user namespace; where that is
- * not so, an empty read-only tmpfs stands in. */
-static void setup_sys(const struct child *c, unsigned long ns)
+/* A directory to mount on: made if missing, refused if it is anything but
+ * a directory (a symlink in the rootfs must not steer our mounts). */
+static bool mount_dir(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (!path)
+		return errno = ENAMETOOLONG, false;
+	if (lstat(path, &st) == 0)
+		return S_ISDIR(st.st_mode) ? true : (errno = ENOTDIR, false);
+	return errno == ENOENT && mkdir_ok(path, mode);
+}
+
+static const char *const dev_nodes[] = {"/null", "/zero", "/full", "/random", "/urandom", "/tty"};
+#define NDEV (sizeof(dev_nodes) / sizeof(dev_nodes[0]))
+
+/* A minimal /dev below root: a tmpfs with the host's harmless character
+ * devices bound in (mknod is not allowed in a user namespace; a bind is),
+ * a private devpts, /dev/shm and the usual symlinks. */
+static void setup_dev(const struct child *c, const char *root)
+{
+	char dev[SPEC_STR_MAX + 32], path[SPEC_STR_MAX + 64];
+
+	CHECK(c, mount_dir(at(dev, root, "/dev"), 0755), LS_DEV, 0);
+	CHECK(c, mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=1024k") == 0, LS_DEV, 0);
+	for (size_t i = 0; i < NDEV; i++) {
+		char host[16] = "/dev";
+		int fd;
+		memcpy(host + 4, dev_nodes[i], strlen(dev_nodes[i]) + 1);
+		at(path, dev, dev_nodes[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+		CHECK(c, fd >= 0, LS_DEV, (int)i);
+		close(fd);
+		if (mount(host, path, NULL, MS_BIND, NULL) < 0)
+			/* No controlling tty on the host side: no /dev/tty. */
+			CHECK(c, i == NDEV - 1 && unlink(path) == 0, LS_DEV, (int)i);
+	}
+	CHECK(c, mkdir_ok(at(path, dev, "/pts"), 0755), LS_DEV, 0);
+	if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") == 0)
+		CHECK(c, symlink("pts/ptmx", at(path, dev, "/ptmx")) == 0, LS_DEV, 0);
+	CHECK(c, mkdir_ok(at(path, dev, "/shm"), 01777), LS_DEV, 0);
+	CHECK(c, mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777") == 0, LS_DEV, 0);
+	CHECK(c, symlink("/proc/self/fd", at(path, dev, "/fd")) == 0, LS_DEV, 0);
+	CHECK(c, symlink("/proc/self/fd/0", at(path, dev, "/stdin")) == 0, LS_DEV, 0);
+	CHECK(c, symlink("/proc/self/fd/1", at(path, dev, "/stdout")) == 0, LS_DEV, 0);
+	CHECK(c, symlink("/proc/self/fd/2", at(path, dev, "/stderr")) == 0, LS_DEV, 0);
+}
+
+/* A read-only cgroup2 at path, showing the workload's own cgroup as the root
+ * (its cgroup namespace): it may read its limits, not raise them. Stacked
+ * on a tmpfs: the kernel refuses cgroup2 straight on the host's cgroup2. */
+static void mount_cgroup(const struct child *c, const char *path)
 {
 	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-	CHECK(c, mkdir_ok("/sys", 0555), LS_SYS, 0);
-	if (mount("sysfs", "/sys", "sysfs", ro, NULL) < 0) {
-		CHECK(c, mount("tmpfs", "/sys", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=555,size=16k") == 0,
+	CHECK(c, mount("tmpfs", path, "tmpfs", ro, "mode=555,size=4k") == 0, LS_SYS, 1);
+	CHECK(c, mount("cgroup2", path, "cgroup2", ro, NULL) == 0, LS_SYS, 2);
+}
+
+/* /sys read-only below root. sysfs needs a net namespace owned by our user
+ * namespace; where that is not so, an empty read-only tmpfs stands in. */
+static void setup_sys(const struct child *c, const char *root, unsigned long ns)
+{
+	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	char sys[SPEC_STR_MAX + 32], path[SPEC_STR_MAX + 64];
+
+	CHECK(c, mount_dir(at(sys, root, "/sys"), 0555), LS_SYS, 0);
+	if (mount("sysfs", sys, "sysfs", ro, NULL) < 0) {
+		CHECK(c, mount("tmpfs", sys, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=555,size=16k") == 0,
 		      LS_SYS, 0);
-		CHECK(c, mkdir_ok("/sys/fs", 0555) && mkdir_ok("/sys/fs/cgroup", 0555), LS_SYS, 0);
-		CHECK(c, mount(NULL, "/sys", NULL, MS_REMOUNT | ro, "mode=555,size=16k") == 0, LS_SYS, 0);
+		CHECK(c, mkdir_ok(at(path, sys, "/fs"), 0555) && mkdir_ok(at(path, sys, "/fs/cgroup"), 0555), LS_SYS, 0);
+		CHECK(c, mount(NULL, sys, NULL, MS_REMOUNT | ro, "mode=555,size=16k") == 0, LS_SYS, 0);
 	}
 	if (ns & CLONE_NEWCGROUP)
-		CHECK(c, mount("cgroup2", "/sys/fs/cgroup", "cgroup2", ro, NULL) == 0, LS_SYS, 1);
+		mount_cgroup(c, at(path, sys, "/fs/cgroup"));
+}
+
+/* proc for the workload's pid namespace. Mounted while the host's /proc is
+ * still in sight: a user namespace may mount proc only then. */
+static void setup_proc(const struct child *c, const char *path, unsigned long ns)
+{
+	CHECK(c, mount_dir(path, 0555), LS_PROC, 0);
+	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		/* Without a pid namespace of its own a user namespace may
+		 * not mount proc; the workload has none then. */
+		CHECK(c, !(ns & CLONE_NEWPID) && errno == EPERM, LS_PROC, 0);
 }
 
 static void setup_mounts(const struct child *c)
 {
 	const struct spec *s = c->l->spec;
-	int tree[SPEC_MOUNTS_MAX], dev_fd[NDEV];
+	char path[SPEC_STR_MAX + 32];
+	int tree[SPEC_MOUNTS_MAX];
 	const char *root = s->rootfs;
 
 	/* Nothing done here may propagate back to the host. */
@@ -282,22 +336,20 @@ static void setup_mounts(const struct child *c)
 		/* pivot_root wants a mount point. */
 		CHECK(c, mount(root, root, NULL, MS_BIND | MS_REC, NULL) == 0, LS_ROOTFS, 0);
 	}
-	/* Volumes and device nodes are opened as detached trees while the
-	 * host's paths are visible, and attached after the pivot, where their
-	 * targets resolve inside the new root (a symlink in the rootfs cannot
-	 * point a mount at the host). */
+	/* Volumes are opened as detached trees while the host's paths are in
+	 * sight, and attached where their targets resolve inside the
+	 * workload's root, after the pivot (a symlink in the rootfs cannot
+	 * point a mount at the host's files). */
 	for (size_t i = 0; i < s->nmounts; i++) {
 		uint64_t set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (s->mounts[i].readonly ? MOUNT_ATTR_RDONLY : 0);
 		tree[i] = sys_open_tree(s->mounts[i].source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		CHECK(c, tree[i] >= 0, LS_MOUNT_SOURCE, (int)i);
 		CHECK(c, sys_setattr(tree[i], "", AT_EMPTY_PATH | AT_RECURSIVE, set) == 0, LS_MOUNT_SOURCE, (int)i);
 	}
-	for (size_t i = 0; i < NDEV; i++) {
-		char path[32] = "/dev/";
-		memcpy(path + 5, dev_nodes[i], strlen(dev_nodes[i]) + 1);
-		dev_fd[i] = root ? sys_open_tree(path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC) : -1;
-	}
 	if (root) {
+		setup_proc(c, at(path, root, "/proc"), s->ns);
+		setup_dev(c, root);
+		setup_sys(c, root, s->ns);
 		CHECK(c, chdir(root) == 0, LS_PIVOT, 0);
 		/* pivot_root(".", "."): the old root ends up stacked on the new
 		 * one and is detached at once, without a directory for it in
@@ -305,21 +357,11 @@ static void setup_mounts(const struct child *c)
 		CHECK(c, syscall(SYS_pivot_root, ".", ".") == 0, LS_PIVOT, 0);
 		CHECK(c, umount2(".", MNT_DETACH) == 0, LS_PIVOT, 1);
 		CHECK(c, chdir("/") == 0, LS_PIVOT, 2);
-	}
-	if (root || (s->ns & CLONE_NEWPID)) {
-		CHECK(c, mkdir_ok("/proc", 0555), LS_PROC, 0);
-		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-			/* Without a pid namespace of its own a user namespace
-			 * may not mount proc; then the workload has none. */
-			CHECK(c, !(s->ns & CLONE_NEWPID) && errno == EPERM, LS_PROC, 0);
-	}
-	if (root) {
-		setup_dev(c, dev_fd);
-		setup_sys(c, s->ns);
-	} else if (s->ns & CLONE_NEWCGROUP) {
-		CHECK(c, mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			       NULL) == 0,
-		      LS_SYS, 1);
+	} else {
+		if (s->ns & CLONE_NEWPID)
+			setup_proc(c, "/proc", s->ns);
+		if (s->ns & CLONE_NEWCGROUP)
+			mount_cgroup(c, "/sys/fs/cgroup");
 	}
 	for (size_t i = 0; i < s->nmounts; i++) {
 		CHECK(c, make_target(tree[i], s->mounts[i].target), LS_MOUNT_TARGET, (int)i);
@@ -377,6 +419,13 @@ __attribute__((noreturn)) static void child_main(const struct child *c)
 		if (n != 1) {
 			errno = n < 0 ? errno : EPIPE;
 			child_fail(c, LS_SYNC, 0);
+		}
+		/* Become the namespace's root (caps stay): files made while
+		 * setting up (in /dev's tmpfs) need an owner the namespace can
+		 * name, which the host's root is not. */
+		if (c->l->root_mapped) {
+			CHECK(c, syscall(SYS_setresgid, 0, 0, 0) == 0, LS_CREDS, 0);
+			CHECK(c, syscall(SYS_setresuid, 0, 0, 0) == 0, LS_CREDS, 0);
 		}
 	}
 	for (int i = 0; i < 3; i++)

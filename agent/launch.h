@@ -8,6 +8,7 @@
  * close-on-exec pipe, whose EOF means the exec happened. Runs in the
  * monitor, a single-threaded process (monitor.c). */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -55,6 +56,7 @@ struct launch {
 	char merged[4096];       /* rootfs.overlay: where the overlay is mounted */
 	char overlay_opts[4096]; /* ... and its options */
 	char uid_map[512], gid_map[512];
+	bool root_mapped; /* both maps hold id 0 */
 };
 
 /* Fills what the child needs. state_path is the workload's state directory

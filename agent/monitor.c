@@ -376,14 +376,14 @@ static int launch_failure(const struct launch_error *le, struct err *e)
 	default:
 		break;
 	}
-	return err_fail(e, ERR_KERNEL_REFUSED, field, "the launch failed %s: %s", launch_step_name(le->step),
+	return err_fail(e, -ERR_KERNEL_REFUSED, field, "the launch failed %s: %s", launch_step_name(le->step),
 			strerror(le->err));
 }
 
 int monitor_spawn(const struct monitor_args *a, pid_t *ret_pid, int *ret_pidfd, struct err *e)
 {
 	const int src[4] = {a->dir_fd, a->cgroup_fd, -1, a->monitors_fd};
-	int ready[2] = {-1, -1}, hi[4] = {-1, -1, -1, -1}, logfd = -1, pidfd = -1, r, status;
+	int ready[2] = {-1, -1}, hi[4] = {-1, -1, -1, -1}, pidfd = -1, r, status;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	char max[24], line[512];
@@ -394,11 +394,6 @@ int monitor_spawn(const struct monitor_args *a, pid_t *ret_pid, int *ret_pidfd, 
 	snprintf(max, sizeof(max), "%llu", (unsigned long long)a->log_max_bytes);
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return err_fail(e, -errno, NULL, "pipe: %s", strerror(errno));
-	logfd = openat(a->dir_fd, "monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (logfd < 0) {
-		r = err_fail(e, -errno, NULL, "cannot open monitor.log: %s", strerror(errno));
-		goto out;
-	}
 	/* Out of the way of the slots 3..6 they are moved to. */
 	for (int i = 0; i < 4; i++) {
 		hi[i] = fcntl(i == 2 ? ready[1] : src[i], F_DUPFD_CLOEXEC, 64);
@@ -410,7 +405,8 @@ int monitor_spawn(const struct monitor_args *a, pid_t *ret_pid, int *ret_pidfd, 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+	/* fd 2 stays the agent's: the monitor logs where the agent does (the
+	 * journal under systemd), and keeps that stream if the agent dies. */
 	for (int i = 0; i < 4; i++)
 		posix_spawn_file_actions_adddup2(&fa, hi[i], FD_DIR + i);
 	posix_spawn_file_actions_addclosefrom_np(&fa, FD_MONITORS + 1);
@@ -458,7 +454,7 @@ int monitor_spawn(const struct monitor_args *a, pid_t *ret_pid, int *ret_pidfd, 
 			kill(pid, SIGKILL);
 			r = err_fail(e, -EAGAIN, NULL, "the launch did not finish in %d s", READY_TIMEOUT_MS / 1000);
 		} else {
-			r = err_fail(e, -EIO, NULL, "the monitor died during the launch (see its monitor.log)");
+			r = err_fail(e, -EIO, NULL, "the monitor died during the launch (see the agent's log)");
 		}
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -470,8 +466,6 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (ready[i] >= 0)
 			close(ready[i]);
-	if (logfd >= 0)
-		close(logfd);
 	if (pidfd >= 0)
 		close(pidfd);
 	return r;
@@ -684,7 +678,6 @@ static void finish_run(struct mon *m)
 		snprintf(m->st.exit_reason, sizeof(m->st.exit_reason), "%s", signaled ? "signaled" : "exited");
 	if (!m->stop_requested && oom > m->oom_base && failed)
 		m->st.oom_kills++;
-	m->st.pid = 0;
 	m->st.finished_at_ms = now;
 	m->st.state = MS_EXITED;
 	restart = !m->stop_requested &&
@@ -693,6 +686,13 @@ static void finish_run(struct mon *m)
 	ran_ms = now - m->st.started_at_ms;
 	if (ran_ms >= (int64_t)(s->backoff_max_ms > 10000 ? s->backoff_max_ms : 10000))
 		m->backoff_ms = s->backoff_ms;
+	if (restart)
+		log_info("monitor %s: pid %d ended (%s %d, %s), restarting in %llu ms", m->name, (int)m->st.pid,
+			 signaled ? "signal" : "code", si.si_status, m->st.exit_reason, (unsigned long long)m->backoff_ms);
+	else
+		log_info("monitor %s: pid %d ended (%s %d, %s)", m->name, (int)m->st.pid, signaled ? "signal" : "code",
+			 si.si_status, m->st.exit_reason);
+	m->st.pid = 0;
 	if (restart) {
 		m->st.restart_at_ms = now + (int64_t)m->backoff_ms;
 		arm(m, T_BACKOFF, m->backoff_ms);

@@ -15,7 +15,9 @@
  *   monitor.sock  commands, one SOCK_SEQPACKET request and reply per connection:
  *                 "stop MS" (SIGTERM via the pidfd, cgroup.kill after MS), "kill", "ping"
  *                 -> "ok [PID]" or "err ERRNO MESSAGE"
- *   stdout.log, stdout.log.1, stderr.log, stderr.log.1, monitor.log
+ *   stdout.log, stdout.log.1, stderr.log, stderr.log.1
+ * The monitor's own messages go to the agent's stderr as it was when the
+ * monitor started (the journal, under systemd).
  * The kernel stays the truth for what the files cannot know: a restarted
  * agent checks that the recorded monitor (pid + start time) still runs and
  * that the cgroup exists. */
