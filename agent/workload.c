@@ -928,6 +928,11 @@ int registry_note_limits(struct registry *r, const char *name, const cJSON *limi
 		cJSON_ReplaceItemInObjectCaseSensitive(w->spec_json, "limits", copy);
 	else
 		cJSON_AddItemToObject(w->spec_json, "limits", copy);
+	/* The parsed spec too: a cgroup made again on start gets these. */
+	if (w->spec) {
+		cJSON_Delete(w->spec->limits);
+		w->spec->limits = cJSON_Duplicate(limits, true);
+	}
 	q = write_spec(w->dir_fd, w->spec_json);
 	pthread_mutex_unlock(&r->lock);
 	return q;
@@ -980,7 +985,7 @@ static int check_paths(const struct spec *s, struct err *e)
 		return err_fail(e, -EINVAL, "rootfs.path", "%s is not a directory", s->rootfs);
 	for (size_t i = 0; i < s->nmounts; i++)
 		if (stat(s->mounts[i].source, &st) < 0) {
-			char field[32];
+			char field[48];
 			snprintf(field, sizeof(field), "mounts[%zu].source", i);
 			return err_fail(e, -EINVAL, field, "%s: %s", s->mounts[i].source, strerror(errno));
 		}
