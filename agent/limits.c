@@ -636,7 +636,7 @@ static void fmt_value(char *out, size_t len, uint64_t v)
 static int read_failed(int r, const struct op *o, struct err *e)
 {
 	if (r == -ENOENT)
-		return err_fail(e, ERR_KERNEL_REFUSED, o->field,
+		return err_fail(e, -ERR_KERNEL_REFUSED, o->field,
 				"%s does not exist in this cgroup (its controller is not enabled here, or the group is gone)",
 				o->file);
 	return err_fail(e, r, o->field, "cannot read %s: %s", o->file, strerror(-r));
@@ -753,7 +753,7 @@ static int plan_scalar(int cg_fd, const struct limits *l, const struct scalar *s
  * group 404, anything else 422 (never 500: the value was valid to us). */
 static int refused(int r, const struct op *o, bool rollback_ok, struct err *e)
 {
-	int code = r == -EBUSY ? -EBUSY : r == -ENODEV && strcmp(o->file, "io.max") != 0 ? -ENOENT : ERR_KERNEL_REFUSED;
+	int code = r == -EBUSY ? -EBUSY : r == -ENODEV && strcmp(o->file, "io.max") != 0 ? -ENOENT : -ERR_KERNEL_REFUSED;
 
 	return err_fail(e, code, o->field, "the kernel refused %s \"%s\": %s; %s", o->file,
 			o->val[0] == '\n' ? "" : o->val, strerror(-r),

@@ -59,7 +59,7 @@ struct limits {
 int limits_parse(const struct cJSON *j, const char *prefix, struct limits *ret, struct err *e);
 
 /* Writes the named fields to the cgroup at cg_fd. If the kernel refuses one
- * (ERR_KERNEL_REFUSED, or -EBUSY for cpuset), the earlier writes of the
+ * (-ERR_KERNEL_REFUSED, or -EBUSY for cpuset), the earlier writes of the
  * same call are rolled back to the values read before it started. */
 int limits_apply(int cg_fd, const struct limits *l, struct err *e);
 

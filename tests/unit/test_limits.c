@@ -427,7 +427,7 @@ static void test_apply_rolls_back(void **state)
 	assert_int_equal(apply("{\"cpu\":{\"max\":1},\"memory\":{\"max\":\"1G\"},\"pids\":{\"max\":7},"
 			       "\"cpuset\":{\"cpus\":\"0,2,4,6,8,10,12,14\"}}",
 			       &e),
-			 ERR_KERNEL_REFUSED);
+			 -ERR_KERNEL_REFUSED);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
 	assert_string_equal(e.field, "cpuset.cpus");
 	assert_non_null(strstr(e.message, "nothing was changed"));
@@ -443,7 +443,7 @@ static void test_apply_rolls_back(void **state)
 	snprintf(p, sizeof(p), "%s/memory.swap.max", dir);
 	unlink(p);
 	put("pids.max", "max\n");
-	assert_int_equal(apply("{\"pids\":{\"max\":9},\"memory\":{\"swap_max\":0}}", &e), ERR_KERNEL_REFUSED);
+	assert_int_equal(apply("{\"pids\":{\"max\":9},\"memory\":{\"swap_max\":0}}", &e), -ERR_KERNEL_REFUSED);
 	assert_string_equal(e.field, "memory.swap_max");
 	assert_non_null(strstr(e.message, "not enabled"));
 	assert_string_equal(get("pids.max"), "max\n");
