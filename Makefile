@@ -40,7 +40,7 @@ PROBE_SRC  := $(sort $(wildcard probes/*.c))
 AGENT_SRC  := $(sort $(filter-out agent/main.c,$(wildcard agent/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css)) web/node_modules/uplot/dist/uPlot.iife.min.js \
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) web/node_modules/uplot/dist/uPlot.iife.min.js \
               web/node_modules/uplot/dist/uPlot.min.css
 
 PROBE_OBJ  := $(PROBE_SRC:%.c=$(B)/%.o)
