@@ -125,8 +125,23 @@ soak: deps all
 demo: deps all
 	tests/tools/demo
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]: the binary,
+# the man page, the systemd unit and a default config (an existing config is
+# kept). docs/operations.md lists the files.
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 install: all
-	tests/tools/install "$(DESTDIR)" "$(PREFIX)"
+	install -D -m 0755 agent/cgwarden $(DESTDIR)$(SBINDIR)/cgwarden
+	install -D -m 0644 docs/cgwarden.8 $(DESTDIR)$(MANDIR)/man8/cgwarden.8
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' docs/deploy/cgwarden.service.in \
+		>$(DESTDIR)$(UNITDIR)/cgwarden.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/cgwarden.service
+	@mkdir -p $(DESTDIR)$(SYSCONFDIR)/cgwarden
+	test -e $(DESTDIR)$(SYSCONFDIR)/cgwarden/cgwarden.json || \
+		install -m 0644 docs/deploy/cgwarden.json $(DESTDIR)$(SYSCONFDIR)/cgwarden/cgwarden.json
 
 clean:
 	rm -rf build agent/cgwarden
