@@ -309,38 +309,46 @@
 	const DEVICE_RE = /^(\/dev\/[\w./-]+|\d+:\d+)$/;
 
 	/* Each check takes the text typed and returns [value to send] or an
-	 * error string. */
+	 * error string; the rules and ranges are agent/limits.c's. */
+	const whole = (s, lo, hi) => /^\d+$/.test(s) && +s >= lo && +s <= hi;
 	const checks = {
 		cpu(s) {
 			if (s === 'max') return ['max'];
-			let m = /^(\d+(?:\.\d+)?)%$/.exec(s);
-			if (m) return +m[1] > 0 ? [s] : 'must be above 0%';
-			m = /^\d+(?:\.\d+)?$/.exec(s);
-			if (m) return +s > 0 ? [+s] : 'must be above 0 cores';
-			return 'a number of cores (1.5), a percentage of one CPU (50%) or max';
+			let m = /^(\d+(?:\.\d{1,4})?)%$/.exec(s);
+			if (m) return +m[1] >= 0.1 ? (+m[1] <= 1e8 ? [s] : 'at most 100000000%') : 'at least 0.1% of a CPU (the kernel\'s minimum quota)';
+			if (/^\d+(?:\.\d+)?$/.test(s)) return +s >= 0.001 ? (+s <= 1e6 ? [+s] : 'at most 1000000 CPUs') : 'at least 0.001 CPUs (the kernel\'s minimum quota)';
+			return 'a number of CPUs (1.5), a percentage of one CPU (50%) or max';
 		},
-		size(s) {
+		size(s, min = 0) {
 			if (s === 'max') return ['max'];
-			return parseSize(s) === null ? 'bytes, or a size with K, M, G or T (256M), or max' : [/^\d+$/.test(s) ? +s : s];
+			const m = /^(\d+)([KMGT]?)$/.exec(s);
+			if (!m) return 'bytes, or a whole number with K, M, G or T (256M; 1024-based), or max';
+			const n = parseSize(s);
+			if (n >= 2 ** 63) return 'must be below 2^63 bytes';
+			if (n < min) return `at least ${min}, or max`;
+			return [m[2] ? s : +s > 2 ** 53 ? s : +s];
 		},
-		count(s) {
+		pids(s) {
 			if (s === 'max') return ['max'];
-			return /^\d+$/.test(s) && +s <= 2 ** 53 ? [+s] : 'a whole number or max';
+			return whole(s, 0, 4194304) ? [+s] : 'a whole number from 0 to 4194304, or max';
 		},
 		weight(s) {
-			return /^\d+$/.test(s) && +s >= 1 && +s <= 10000 ? [+s] : 'a whole number from 1 to 10000';
+			return whole(s, 1, 10000) ? [+s] : 'a whole number from 1 to 10000';
 		},
 		period(s) {
-			return /^\d+$/.test(s) && +s >= 1000 && +s <= 1000000 ? [+s] : 'microseconds, from 1000 to 1000000';
+			return whole(s, 1000, 1000000) ? [+s] : 'microseconds, a whole number from 1000 to 1000000';
 		},
 		cpulist(s) {
-			return CPULIST_RE.test(s) ? [s] : 'a list like 0-1,3';
+			return CPULIST_RE.test(s) && s.split(/[-,]/).every((x) => +x <= 65535) ? [s] : 'a list like 0-1,3';
 		},
 		device(s) {
 			return DEVICE_RE.test(s) ? [s] : 'a device path (/dev/vda) or MAJ:MIN (254:0)';
 		},
-		rate(s) { return checks.size(s); },
-		iops(s) { return checks.count(s); },
+		rate(s) { return checks.size(s, 2); },
+		iops(s) {
+			if (s === 'max') return ['max'];
+			return whole(s, 2, 4294967295) ? [+s] : 'a whole number from 2 to 4294967295, or max';
+		},
 	};
 
 	/* The limits form, one row per API field. */
@@ -353,7 +361,7 @@
 		{ path: 'memory.low', label: 'Memory low', hint: 'bytes, K/M/G', check: 'size' },
 		{ path: 'memory.min', label: 'Memory min', hint: 'bytes, K/M/G', check: 'size' },
 		{ path: 'memory.swap_max', label: 'Swap max', hint: 'bytes, K/M/G, max', check: 'size' },
-		{ path: 'pids.max', label: 'Pids max', hint: 'count or max', check: 'count' },
+		{ path: 'pids.max', label: 'Pids max', hint: 'count or max', check: 'pids' },
 		{ path: 'io.weight', label: 'I/O weight', hint: '1–10000', check: 'weight' },
 		{ path: 'cpuset.cpus', label: 'CPUs', hint: 'e.g. 0-1', check: 'cpulist' },
 		{ path: 'cpuset.mems', label: 'Memory nodes', hint: 'e.g. 0', check: 'cpulist' },
@@ -812,6 +820,13 @@
 			const r = checks[f.check](s);
 			if (typeof r === 'string') { fieldError(form, f.path, r); bad = true; } else setPath(body, f.path, r[0]);
 		}
+		/* cpu.max and cpu.period_us together: the quota they make is known */
+		const cmax = get(body, 'cpu.max'), per = get(body, 'cpu.period_us');
+		if (num(cmax) || typeof cmax === 'string' && cmax.endsWith('%')) {
+			const cores = num(cmax) ? cmax : parseFloat(cmax) / 100;
+			const period = per || +(orig['cpu.period_us'] || 100000);
+			if (cores * period < 1000) { fieldError(form, 'cpu.max', `gives a quota below 1000 µs per ${period} µs period (the kernel's minimum)`); bad = true; }
+		}
 		const io = {};
 		let ioChanged = false;
 		for (const f of IO_FIELDS) {
@@ -859,6 +874,16 @@
 
 	/* ---------- the launch form ---------- */
 
+	/* The workload name rule (agent/name.c). */
+	function nameProblem(n) {
+		if (!n) return 'is required';
+		if (n.length > 63) return 'is longer than 63 characters';
+		if (!/^[a-z0-9]/.test(n)) return 'must start with a lowercase letter or a digit';
+		if (!/^[a-z0-9][a-z0-9_.-]*$/.test(n)) return "may hold only a-z, 0-9, '_', '.' and '-'";
+		if (/^(cgroup|cpu|cpuset|io|memory|pids|hugetlb|rdma|misc)\./.test(n)) return 'must not look like a cgroup interface file (controller.name)';
+		return '';
+	}
+
 	async function launch(ev) {
 		ev.preventDefault();
 		const form = ev.target;
@@ -866,12 +891,10 @@
 		const val = (n) => form.elements[n].value.trim();
 		const spec = { name: val('name'), command: ['/bin/sh', '-c', val('command')] };
 		let bad = false;
-		if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(spec.name)) {
-			fieldError(form, 'name', 'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63');
-			bad = true;
-		}
+		const why = nameProblem(spec.name);
+		if (why) { fieldError(form, 'name', why); bad = true; }
 		if (!val('command')) { fieldError(form, 'command', 'a command to run'); bad = true; }
-		for (const [n, check] of [['limits.cpu.max', 'cpu'], ['limits.memory.max', 'size'], ['limits.pids.max', 'count']]) {
+		for (const [n, check] of [['limits.cpu.max', 'cpu'], ['limits.memory.max', 'size'], ['limits.pids.max', 'pids']]) {
 			const s = val(n);
 			if (!s) continue;
 			const r = checks[check](s);
@@ -896,7 +919,7 @@
 
 	/* ---------- events ---------- */
 
-	const events = { last: 0, seen: new Set(), rows: 0, MAX_ROWS: 500 };
+	const events = { last: 0, seen: new Set(), rows: 0, MAX_ROWS: 500, loaded: false };
 
 	function valueText(v) {
 		if (v === undefined || v === null) return '';
@@ -925,12 +948,18 @@
 		if (fresh) setTimeout(() => tr.classList.remove('new'), 5000);
 	}
 
+	/* The log so far, oldest first, page by page ({"events", "next_since",
+	 * "more"}); the table keeps the newest MAX_ROWS. */
 	async function loadEvents() {
-		const j = await poll('/api/v1/events', 'Event log');
-		if (!j) return false;
-		const list = shape.events(j).slice();
-		list.sort((a, b) => (shape.eId(a) ?? 0) - (shape.eId(b) ?? 0));
-		for (const e of list) addEvent(e, false);
+		let since = 0;
+		for (let pages = 0; pages < 100; pages++) {
+			const j = await poll(`/api/v1/events?since=${since}&limit=1000`, 'Event log');
+			if (!j) return false;
+			for (const e of shape.events(j)) addEvent(e, false);
+			const next = first(j, 'next_since');
+			if (!j.more || !num(next) || next <= since) break;
+			since = next;
+		}
 		return true;
 	}
 
@@ -941,10 +970,11 @@
 		for (;;) {
 			const live = $('#events-live');
 			try {
+				if (!events.loaded) events.loaded = await loadEvents();
 				const headers = { Accept: 'text/event-stream' };
 				if (token && authReads) headers.Authorization = `Bearer ${token}`;
-				if (events.last) headers['Last-Event-ID'] = String(events.last);
-				const res = await fetch('/api/v1/events/stream', { headers, cache: 'no-store', credentials: 'omit' });
+				/* from the last event shown: nothing is missed between the list and the stream */
+				const res = await fetch(`/api/v1/events/stream?since=${events.last}`, { headers, cache: 'no-store', credentials: 'omit' });
 				if (!res.ok) {
 					let msg = '';
 					try { msg = (await res.json()).error.message; } catch (e) { /* not JSON */ }
@@ -1000,7 +1030,7 @@
 			if (k === 'data') data += (data ? '\n' : '') + v;
 			else if (k === 'event') type = v;
 		}
-		if (!data || type === 'heartbeat') return;
+		if (!data || (type !== 'message' && type !== 'enforcement')) return;
 		try {
 			const e = JSON.parse(data);
 			for (const x of Array.isArray(e) ? e : [e]) addEvent(x, true);
@@ -1064,7 +1094,7 @@
 		$('#token-button').addEventListener('click', () => askToken(''));
 		$('#launch-form').addEventListener('submit', launch);
 		hostCharts();
-		tick(false).then(() => loadEvents()).then(() => streamEvents());
+		tick(false).then(() => streamEvents());
 	}
 
 	if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
