@@ -155,16 +155,17 @@
 			return await request(method, path, body);
 		} catch (e) {
 			if (e.status !== 401) throw e;
-			if (!(await askToken(`The agent refused the token: ${e.message}`))) throw e;
+			if (!(await askToken(`The agent refused the token: ${e.message}`, true))) throw e;
 			return request(method, path, body);
 		}
 	}
 
 	/* ---------- the token dialog ---------- */
 
-	function askToken(reason) {
+	function askToken(reason, refused = false) {
 		const dlg = $('#token-dialog');
 		$('#token-reason').textContent = reason || '';
+		$('#token-reason').className = refused ? 'error' : '';
 		$('#token-input').value = '';
 		return new Promise((resolve) => {
 			dlg.addEventListener('close', () => {
@@ -431,7 +432,8 @@
 				height,
 				cursor: { drag: { x: false, y: false } },
 				legend: { live: true },
-				scales: { x: { time: true }, y: { range: (u, lo, hi) => [0, Math.max(floor, num(hi) ? hi * 1.15 : floor)] } },
+				/* at least a minute across, so the first polls do not spread over the chart */
+				scales: { x: { time: true, range: (u, lo, hi) => [lo, Math.max(hi, lo + 60)] }, y: { range: (u, lo, hi) => [0, Math.max(floor, num(hi) ? hi * 1.15 : floor)] } },
 				axes: [
 					{ stroke: '#5b6475', grid: { stroke: '#eceef2' }, ticks: { stroke: '#dde1e8' }, size: 30 },
 					{ stroke: '#5b6475', grid: { stroke: '#eceef2' }, ticks: { stroke: '#dde1e8' }, size: 46,
@@ -461,7 +463,11 @@
 			const w = Math.floor(this.host.clientWidth);
 			if (w > 0 && w !== this.u.width) this.u.setSize({ width: w, height: this.height });
 		}
-		set(data) { this.u.setData(data); }
+		set(data) {
+			this.u.setData(data);
+			/* the legend shows the latest values unless the pointer is on the chart */
+			if (!(this.u.cursor.left >= 0) && data[0].length) this.u.setLegend({ idx: data[0].length - 1 });
+		}
 		destroy() { resizer.unobserve(this.host); this.u.destroy(); }
 	}
 
@@ -652,8 +658,9 @@
 		$('.f-psi', n).textContent = `${['cpu', 'memory', 'io'].map((r) => fixed(v[`${r}_some`], 1)).join(' / ')} %`;
 		const pids = shape.pidsCurrent(c), pmax = card.lines.pidsMax;
 		const meter = $('.pids-meter', n);
-		meter.max = num(pmax) && pmax > 0 ? pmax : Math.max(num(pids) ? pids : 0, 1);
-		meter.value = num(pids) ? pids : 0;
+		meter.hidden = !(num(pmax) && pmax > 0);
+		meter.max = meter.hidden ? 1 : pmax;
+		meter.value = num(pids) && !meter.hidden ? pids : 0;
 		$('.pids-text', n).textContent = `${num(pids) ? pids : '–'} of ${num(pmax) ? pmax : 'max (unlimited)'}`;
 		const ooms = shape.oomKills(c);
 		card.oomText = num(ooms) && ooms > 0 ? `OOM kills: ${ooms}` : '';
@@ -981,7 +988,8 @@
 					live.textContent = '';
 					live.classList.remove('on');
 					if (res.status === 501 || res.status === 404) {
-						notice('stream', `Live events: this agent does not serve /api/v1/events/stream (${res.status}${msg ? `: ${msg}` : ''}).`);
+						notice('stream', `Live events: this agent does not serve /api/v1/events/stream (${res.status}${msg ? `: ${msg}` : ''}); the log is polled instead.`);
+						events.polled = true;
 						await sleep(30000);
 					} else {
 						notice('stream', `Live events: ${msg || `HTTP ${res.status}`}; retrying.`, true);
@@ -991,6 +999,7 @@
 					continue;
 				}
 				clearNotice('stream');
+				events.polled = false;
 				live.textContent = '● live';
 				live.classList.add('on');
 				delay = 1000;
@@ -1062,7 +1071,9 @@
 		const status = $('#poll-status');
 		try {
 			if (!st.info) await loadInfo();
-			const [cg, wl] = await Promise.all([poll('/api/v1/cgroups', 'Cgroups'), poll('/api/v1/workloads', 'Workloads')]);
+			const [cg, wl, ev] = await Promise.all([poll('/api/v1/cgroups', 'Cgroups'), poll('/api/v1/workloads', 'Workloads'),
+				events.polled && events.loaded ? poll(`/api/v1/events?since=${events.last}&limit=1000`, 'Event log') : null]);
+			for (const e of ev ? shape.events(ev) : []) addEvent(e, true);
 			const t = cg ? shape.time(cg) : Date.now() / 1000;
 			updateHost(cg ? shape.host(cg, st.info) : first(st.info, 'host'), t);
 			render(cg, wl, t);
