@@ -13,10 +13,11 @@ setup_file() {
 	VM_SHARE=$(mktemp -d "$CGW_TOP/build/vm-share.XXXXXX")
 	vm_agent_start "$(free_port)"
 	# ~16 MB held in a shell variable, then a busy loop: memory and CPU to draw.
-	vm_req POST /api/v1/workloads "$(jq -nc --arg n "$W" '{name: $n,
-		command: ["/bin/sh", "-c", "x=$(head -c 16000000 /dev/zero | tr \"\\\\0\" a); while :; do :; done"],
-		limits: {cpu: {max: 0.5}, memory: {max: "256M"}, pids: {max: 50}}}')"
-	[[ $code == 201 ]] || { echo "launch: $code $body" >&2; return 1; }
+	vm_req POST /api/v1/workloads "$(jq -nc --arg n "$W" \
+		--arg cmd 'x=$(head -c 16000000 /dev/zero | tr "\0" a); while :; do :; done' \
+		'{name: $n, command: ["/bin/sh", "-c", $cmd],
+		  limits: {cpu: {max: 0.5}, memory: {max: "256M"}, pids: {max: 50}}}')"
+	[[ $code == 20? ]] || { echo "launch: $code $body" >&2; return 1; }
 }
 
 teardown_file() {
