@@ -44,9 +44,7 @@ WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) web/no
               web/node_modules/uplot/dist/uPlot.min.css
 
 PROBE_OBJ  := $(PROBE_SRC:%.c=$(B)/%.o)
-# Until agent/ has its sources (branches that only touch probes/), libagent.a
-# is an empty archive and there is no binary to build.
-AGENT_OBJ  := $(AGENT_SRC:%.c=$(B)/%.o) $(if $(wildcard agent/web.h),$(B)/agent/web_assets.o)
+AGENT_OBJ  := $(AGENT_SRC:%.c=$(B)/%.o) $(B)/agent/web_assets.o
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/bin/%)
 
@@ -97,7 +95,7 @@ build/fuzz/bin/%: tests/fuzz/%.c $(B)/libagent.a $(B)/libprobes.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $(LDFLAGS) -fsanitize=fuzzer $(LIBS)
 
-unit: $(UNIT_BIN) $(if $(wildcard agent/main.c),agent/cgwarden)
+unit: $(UNIT_BIN) agent/cgwarden
 
 deps:
 	@tests/tools/deps test
