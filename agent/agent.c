@@ -60,9 +60,19 @@ static int enable_down_to(int root_fd, const char *rel)
  * cannot hand controllers to children. */
 static int setup_cgroups(struct agent *a, struct err *e)
 {
-	const char *parent = a->cfg.cgroup_parent;
+	const char *parent;
 	char self[4096], missing[128];
 	int r, fd;
+
+	/* By default, a delegated agent (systemd Delegate=yes) keeps to the
+	 * group it was given; one started in the root takes "cgwarden". */
+	if (!a->cfg.cgroup_parent) {
+		r = cg_path_of(0, self, sizeof(self));
+		a->cfg.cgroup_parent = strdup(r == 0 && strcmp(self, "/") != 0 ? self + 1 : "cgwarden");
+		if (!a->cfg.cgroup_parent)
+			return -ENOMEM;
+	}
+	parent = a->cfg.cgroup_parent;
 
 	r = cg_open_root(a->cfg.cgroup_root, &a->root_fd);
 	if (r == -EMEDIUMTYPE || r == -ENOENT)

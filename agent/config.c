@@ -29,7 +29,9 @@ static const struct opt opts[] = {
 	{"listen", T_STRING, OFF(listen), "ADDR:PORT", "where to serve HTTP (default 127.0.0.1:9851)", 0, 0},
 	{"cgroup-root", T_STRING, OFF(cgroup_root), "DIR", "the cgroup v2 mount (default /sys/fs/cgroup)", 0, 0},
 	{"cgroup-parent", T_STRING, OFF(cgroup_parent), "PATH",
-	 "cgwarden's subtree, relative to the root (default cgwarden)", 0, 0},
+	 "cgwarden's subtree, relative to the root (default: the agent's own cgroup if it is not the "
+	 "root, as under systemd with Delegate=yes; else cgwarden)",
+	 0, 0},
 	{"state-dir", T_STRING, OFF(state_dir), "DIR", "workloads, logs and events (default /var/lib/cgwarden)", 0,
 	 0},
 	{"token-file", T_STRING, OFF(token_file), "FILE",
@@ -68,7 +70,6 @@ int config_defaults(struct config *c)
 	*c = (struct config){
 		.listen = strdup("127.0.0.1:9851"),
 		.cgroup_root = strdup("/sys/fs/cgroup"),
-		.cgroup_parent = strdup("cgwarden"),
 		.state_dir = strdup("/var/lib/cgwarden"),
 		.log_level = strdup("info"),
 		.poll_interval_ms = 1000,
@@ -82,7 +83,7 @@ int config_defaults(struct config *c)
 		.events_max = 10000,
 		.log_max_bytes = 1048576,
 	};
-	if (!c->listen || !c->cgroup_root || !c->cgroup_parent || !c->state_dir || !c->log_level)
+	if (!c->listen || !c->cgroup_root || !c->state_dir || !c->log_level)
 		return -ENOMEM;
 	return 0;
 }

@@ -22,7 +22,7 @@ struct config {
 	char *config_file;
 	char *listen;         /* ADDR:PORT, default 127.0.0.1:9851 */
 	char *cgroup_root;    /* the cgroup2 mount, default /sys/fs/cgroup */
-	char *cgroup_parent;  /* our subtree below it, default "cgwarden" */
+	char *cgroup_parent;  /* our subtree below it; NULL: our own cgroup, or "cgwarden" from the root */
 	char *state_dir;      /* default /var/lib/cgwarden */
 	char *token_file;     /* default <state_dir>/token */
 	char *tls_cert, *tls_key;
