@@ -126,10 +126,11 @@
 	/* A GET for the polling loop: a missing route (501 until that part of
 	 * the agent lands, 404 on an older agent) becomes a notice and null. */
 	const missing = new Map(); /* path -> when to ask again */
-	async function poll(path, what) {
+	async function poll(url, what) {
+		const path = url.replace(/\?.*/, '');
 		if ((missing.get(path) || 0) > Date.now()) return null;
 		try {
-			const j = await request('GET', path);
+			const j = await request('GET', url);
 			clearNotice(path);
 			missing.delete(path);
 			return j;
@@ -267,6 +268,8 @@
 			return Array.isArray(a) ? a.join(' ') : a || '';
 		},
 		wPid: (w) => first(w, 'pid'),
+		wError: (w) => first(w, 'error'),
+		wLimits: (w) => first(w, 'limits'),
 		/* Events */
 		events: (j) => listOf(j, 'events'),
 		eId: (e) => first(e, 'id', 'seq'),
@@ -627,8 +630,11 @@
 
 	function updateCardStats(card, c, t) {
 		const prev = card.prev, dt = t - card.prevT;
-		card.limits = shape.limits(c);
-		card.lines = limitLines(card.limits);
+		const lim = shape.limits(c);
+		if (Object.keys(lim).length) {
+			card.limits = lim;
+			card.lines = limitLines(lim);
+		}
 		const v = { cpuMax: card.lines.cores, memMax: card.lines.memMax, memHigh: card.lines.memHigh };
 		v.cpu = prev ? rate(shape.cpuUsec(c), shape.cpuUsec(prev), dt, 1e-6) : undefined;
 		const mem = shape.memCurrent(c);
@@ -651,19 +657,25 @@
 		card.charts.io.set(h.data(['ior', 'iow']));
 		card.charts.psi.set(h.data(['cpu_some', 'memory_some', 'io_some', 'memory_full', 'io_full']));
 
+		showFigures(card, v, mem, io ? v : null, shape.pidsCurrent(c));
+		const ooms = shape.oomKills(c);
+		card.oomText = num(ooms) && ooms > 0 ? `OOM kills: ${ooms}` : '';
+	}
+
+	/* The figures above the charts; before the first poll of its cgroup a
+	 * card shows its limits alone. */
+	function showFigures(card, v, mem, io, pids) {
 		const n = card.node;
 		$('.f-cpu', n).textContent = `${fmtCores(v.cpu)}${num(card.lines.cores) ? ` of ${fixed(card.lines.cores, 2)}` : ''}`;
 		$('.f-mem', n).textContent = `${fmtMiB(mem)}${card.lines.memMax ? ` of ${fmtMiB(card.lines.memMax)}` : ''}`;
-		$('.f-io', n).textContent = io ? `${fixed(v.ior, 2)} / ${fixed(v.iow, 2)} MB/s` : '–';
+		$('.f-io', n).textContent = io ? `${fixed(io.ior, 2)} / ${fixed(io.iow, 2)} MB/s` : '–';
 		$('.f-psi', n).textContent = `${['cpu', 'memory', 'io'].map((r) => fixed(v[`${r}_some`], 1)).join(' / ')} %`;
-		const pids = shape.pidsCurrent(c), pmax = card.lines.pidsMax;
+		const pmax = card.lines.pidsMax;
 		const meter = $('.pids-meter', n);
 		meter.hidden = !(num(pmax) && pmax > 0);
 		meter.max = meter.hidden ? 1 : pmax;
 		meter.value = num(pids) && !meter.hidden ? pids : 0;
 		$('.pids-text', n).textContent = `${num(pids) ? pids : '–'} of ${num(pmax) ? pmax : 'max (unlimited)'}`;
-		const ooms = shape.oomKills(c);
-		card.oomText = num(ooms) && ooms > 0 ? `OOM kills: ${ooms}` : '';
 	}
 
 	function updateCardHead(card, w, c) {
@@ -685,7 +697,19 @@
 			if (exit) sub.push(`last exit: ${exit}`);
 		}
 		if (card.oomText) sub.push(card.oomText);
-		if (c && card.workload) sub.push(`cgroup ${shape.id(c)}`);
+		const err = w && shape.wError(w);
+		if (err) sub.push(`error: ${err}`);
+		if (card.workload) {
+			const id = c ? shape.id(c) : w && shape.wCgroup(w);
+			if (id) sub.push(`cgroup ${id}`);
+		}
+		/* the workload's own limits until its cgroup's snapshot has them */
+		const wl = w && shape.wLimits(w);
+		if (wl && (!c || !Object.keys(shape.limits(c)).length)) {
+			card.limits = wl;
+			card.lines = limitLines(wl);
+			if (!card.prev) showFigures(card, {}, undefined, null, undefined);
+		}
 		$('.card-sub', n).textContent = sub.join(' · ');
 		if (w) {
 			const s = String(state || '').toLowerCase();
