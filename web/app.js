@@ -247,49 +247,42 @@
 			const busy = ['user', 'nice', 'system', 'irq', 'softirq', 'steal'].reduce((a, k) => a + (num(s[k]) ? s[k] : 0), 0);
 			return { busy, all: busy + s.idle + (num(s.iowait) ? s.iowait : 0), hz: first(h, 'clk_tck', 'user_hz') || 100 };
 		},
-		/* Workloads */
+		/* Workloads: GET /api/v1/workloads {"workloads": [...]} */
 		workloads: (j) => listOf(j, 'workloads'),
-		wName: (w) => first(w, 'name'),
-		wState: (w) => first(w, 'state', 'status'),
-		wCgroup: (w) => first(w, 'cgroup', 'cgroup_id'),
-		wRestarts: (w) => first(w, 'restarts', 'restart_count'),
+		wName: (w) => w.name,
+		wState: (w) => w.state, /* created, running, frozen, exited, failed */
+		wCgroup: (w) => w.cgroup,
+		wRestarts: (w) => w.restarts,
 		wExit: (w) => {
-			const code = first(w, 'exit.code', 'exit_code');
-			const sig = first(w, 'exit.signal', 'exit_signal');
-			const why = first(w, 'exit.reason', 'exit_reason', 'reason');
 			const parts = [];
-			if (why) parts.push(String(why));
-			if (num(code)) parts.push(`exit ${code}`);
-			if (sig) parts.push(`signal ${sig}`);
+			if (w.exit_reason) parts.push(String(w.exit_reason));
+			if (num(w.exit_code)) parts.push(`exit ${w.exit_code}`);
+			if (w.exit_signal) parts.push(`signal ${w.exit_signal}`);
 			return parts.join(', ');
 		},
-		wCommand: (w) => {
-			const a = first(w, 'spec.command', 'command', 'spec.argv', 'argv');
-			return Array.isArray(a) ? a.join(' ') : a || '';
-		},
-		wPid: (w) => first(w, 'pid'),
-		wError: (w) => first(w, 'error'),
-		wLimits: (w) => first(w, 'limits'),
-		/* Events */
+		wCommand: (w) => (Array.isArray(w.command) ? w.command.join(' ') : ''),
+		wPid: (w) => w.pid,
+		wError: (w) => w.error,
+		wLimits: (w) => w.limits, /* what the kernel holds, in the limits shape */
+		/* Events: GET /api/v1/events {"events", "next_since", "more"}; the stream's data */
 		events: (j) => listOf(j, 'events'),
-		eId: (e) => first(e, 'id', 'seq'),
-		eTime: (e) => first(e, 'time', 'ts', 'timestamp'),
-		eWorkload: (e) => first(e, 'workload', 'name', 'cgroup') || '',
-		eActor: (e) => first(e, 'actor') || '',
-		eAction: (e) => first(e, 'action') || '',
-		eOld: (e) => first(e, 'old', 'old_value', 'from'),
-		eNew: (e) => first(e, 'new', 'new_value', 'to'),
-		eReason: (e) => first(e, 'reason') || '',
+		eId: (e) => e.id,
+		eTime: (e) => e.time,
+		eWorkload: (e) => e.workload || '',
+		eActor: (e) => e.actor || '',
+		eAction: (e) => e.action || '',
+		eOld: (e) => e.old,
+		eNew: (e) => e.new,
+		eReason: (e) => e.reason || '',
 	};
 
-	/* Limits in the API's shape -> the numbers the charts draw. */
+	/* Limits in the API's shape (agent/limits.h: read back, cpu.max is in
+	 * CPUs, sizes in bytes, "max" for none) -> the numbers the charts draw. */
 	function limitLines(lim) {
 		const cpuMax = get(lim, 'cpu.max');
-		const period = get(lim, 'cpu.period_us') || 100000;
 		let cores = null;
 		if (num(cpuMax)) cores = cpuMax;
 		else if (typeof cpuMax === 'string' && /%$/.test(cpuMax)) cores = parseFloat(cpuMax) / 100;
-		else if (cpuMax && typeof cpuMax === 'object' && num(cpuMax.quota_us)) cores = cpuMax.quota_us / (cpuMax.period_us || period);
 		const bytes = (v) => (num(v) && !isMax(v) ? v : typeof v === 'string' && !isMax(v) ? parseSize(v) : null);
 		const pids = get(lim, 'pids.max');
 		return {
@@ -382,7 +375,6 @@
 		if (v === undefined || v === null) return '';
 		if (path.startsWith('memory.') || path.endsWith('bps')) return sizeText(v);
 		if (isMax(v)) return 'max';
-		if (path === 'cpu.max' && v && typeof v === 'object') return num(v.quota_us) ? String(v.quota_us / (v.period_us || 100000)) : 'max';
 		return String(v);
 	}
 
