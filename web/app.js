@@ -126,10 +126,11 @@
 	/* A GET for the polling loop: a missing route (501 until that part of
 	 * the agent lands, 404 on an older agent) becomes a notice and null. */
 	const missing = new Map(); /* path -> when to ask again */
-	async function poll(path, what) {
+	async function poll(url, what) {
+		const path = url.replace(/\?.*/, '');
 		if ((missing.get(path) || 0) > Date.now()) return null;
 		try {
-			const j = await request('GET', path);
+			const j = await request('GET', url);
 			clearNotice(path);
 			missing.delete(path);
 			return j;
@@ -246,47 +247,42 @@
 			const busy = ['user', 'nice', 'system', 'irq', 'softirq', 'steal'].reduce((a, k) => a + (num(s[k]) ? s[k] : 0), 0);
 			return { busy, all: busy + s.idle + (num(s.iowait) ? s.iowait : 0), hz: first(h, 'clk_tck', 'user_hz') || 100 };
 		},
-		/* Workloads */
+		/* Workloads: GET /api/v1/workloads {"workloads": [...]} */
 		workloads: (j) => listOf(j, 'workloads'),
-		wName: (w) => first(w, 'name'),
-		wState: (w) => first(w, 'state', 'status'),
-		wCgroup: (w) => first(w, 'cgroup', 'cgroup_id'),
-		wRestarts: (w) => first(w, 'restarts', 'restart_count'),
+		wName: (w) => w.name,
+		wState: (w) => w.state, /* created, running, frozen, exited, failed */
+		wCgroup: (w) => w.cgroup,
+		wRestarts: (w) => w.restarts,
 		wExit: (w) => {
-			const code = first(w, 'exit.code', 'exit_code');
-			const sig = first(w, 'exit.signal', 'exit_signal');
-			const why = first(w, 'exit.reason', 'exit_reason', 'reason');
 			const parts = [];
-			if (why) parts.push(String(why));
-			if (num(code)) parts.push(`exit ${code}`);
-			if (sig) parts.push(`signal ${sig}`);
+			if (w.exit_reason) parts.push(String(w.exit_reason));
+			if (num(w.exit_code)) parts.push(`exit ${w.exit_code}`);
+			if (w.exit_signal) parts.push(`signal ${w.exit_signal}`);
 			return parts.join(', ');
 		},
-		wCommand: (w) => {
-			const a = first(w, 'spec.command', 'command', 'spec.argv', 'argv');
-			return Array.isArray(a) ? a.join(' ') : a || '';
-		},
-		wPid: (w) => first(w, 'pid'),
-		/* Events */
+		wCommand: (w) => (Array.isArray(w.command) ? w.command.join(' ') : ''),
+		wPid: (w) => w.pid,
+		wError: (w) => w.error,
+		wLimits: (w) => w.limits, /* what the kernel holds, in the limits shape */
+		/* Events: GET /api/v1/events {"events", "next_since", "more"}; the stream's data */
 		events: (j) => listOf(j, 'events'),
-		eId: (e) => first(e, 'id', 'seq'),
-		eTime: (e) => first(e, 'time', 'ts', 'timestamp'),
-		eWorkload: (e) => first(e, 'workload', 'name', 'cgroup') || '',
-		eActor: (e) => first(e, 'actor') || '',
-		eAction: (e) => first(e, 'action') || '',
-		eOld: (e) => first(e, 'old', 'old_value', 'from'),
-		eNew: (e) => first(e, 'new', 'new_value', 'to'),
-		eReason: (e) => first(e, 'reason') || '',
+		eId: (e) => e.id,
+		eTime: (e) => e.time,
+		eWorkload: (e) => e.workload || '',
+		eActor: (e) => e.actor || '',
+		eAction: (e) => e.action || '',
+		eOld: (e) => e.old,
+		eNew: (e) => e.new,
+		eReason: (e) => e.reason || '',
 	};
 
-	/* Limits in the API's shape -> the numbers the charts draw. */
+	/* Limits in the API's shape (agent/limits.h: read back, cpu.max is in
+	 * CPUs, sizes in bytes, "max" for none) -> the numbers the charts draw. */
 	function limitLines(lim) {
 		const cpuMax = get(lim, 'cpu.max');
-		const period = get(lim, 'cpu.period_us') || 100000;
 		let cores = null;
 		if (num(cpuMax)) cores = cpuMax;
 		else if (typeof cpuMax === 'string' && /%$/.test(cpuMax)) cores = parseFloat(cpuMax) / 100;
-		else if (cpuMax && typeof cpuMax === 'object' && num(cpuMax.quota_us)) cores = cpuMax.quota_us / (cpuMax.period_us || period);
 		const bytes = (v) => (num(v) && !isMax(v) ? v : typeof v === 'string' && !isMax(v) ? parseSize(v) : null);
 		const pids = get(lim, 'pids.max');
 		return {
@@ -379,7 +375,6 @@
 		if (v === undefined || v === null) return '';
 		if (path.startsWith('memory.') || path.endsWith('bps')) return sizeText(v);
 		if (isMax(v)) return 'max';
-		if (path === 'cpu.max' && v && typeof v === 'object') return num(v.quota_us) ? String(v.quota_us / (v.period_us || 100000)) : 'max';
 		return String(v);
 	}
 
@@ -627,8 +622,11 @@
 
 	function updateCardStats(card, c, t) {
 		const prev = card.prev, dt = t - card.prevT;
-		card.limits = shape.limits(c);
-		card.lines = limitLines(card.limits);
+		const lim = shape.limits(c);
+		if (Object.keys(lim).length) {
+			card.limits = lim;
+			card.lines = limitLines(lim);
+		}
 		const v = { cpuMax: card.lines.cores, memMax: card.lines.memMax, memHigh: card.lines.memHigh };
 		v.cpu = prev ? rate(shape.cpuUsec(c), shape.cpuUsec(prev), dt, 1e-6) : undefined;
 		const mem = shape.memCurrent(c);
@@ -651,19 +649,25 @@
 		card.charts.io.set(h.data(['ior', 'iow']));
 		card.charts.psi.set(h.data(['cpu_some', 'memory_some', 'io_some', 'memory_full', 'io_full']));
 
+		showFigures(card, v, mem, io ? v : null, shape.pidsCurrent(c));
+		const ooms = shape.oomKills(c);
+		card.oomText = num(ooms) && ooms > 0 ? `OOM kills: ${ooms}` : '';
+	}
+
+	/* The figures above the charts; before the first poll of its cgroup a
+	 * card shows its limits alone. */
+	function showFigures(card, v, mem, io, pids) {
 		const n = card.node;
 		$('.f-cpu', n).textContent = `${fmtCores(v.cpu)}${num(card.lines.cores) ? ` of ${fixed(card.lines.cores, 2)}` : ''}`;
 		$('.f-mem', n).textContent = `${fmtMiB(mem)}${card.lines.memMax ? ` of ${fmtMiB(card.lines.memMax)}` : ''}`;
-		$('.f-io', n).textContent = io ? `${fixed(v.ior, 2)} / ${fixed(v.iow, 2)} MB/s` : '–';
+		$('.f-io', n).textContent = io ? `${fixed(io.ior, 2)} / ${fixed(io.iow, 2)} MB/s` : '–';
 		$('.f-psi', n).textContent = `${['cpu', 'memory', 'io'].map((r) => fixed(v[`${r}_some`], 1)).join(' / ')} %`;
-		const pids = shape.pidsCurrent(c), pmax = card.lines.pidsMax;
+		const pmax = card.lines.pidsMax;
 		const meter = $('.pids-meter', n);
 		meter.hidden = !(num(pmax) && pmax > 0);
 		meter.max = meter.hidden ? 1 : pmax;
 		meter.value = num(pids) && !meter.hidden ? pids : 0;
 		$('.pids-text', n).textContent = `${num(pids) ? pids : '–'} of ${num(pmax) ? pmax : 'max (unlimited)'}`;
-		const ooms = shape.oomKills(c);
-		card.oomText = num(ooms) && ooms > 0 ? `OOM kills: ${ooms}` : '';
 	}
 
 	function updateCardHead(card, w, c) {
@@ -685,7 +689,19 @@
 			if (exit) sub.push(`last exit: ${exit}`);
 		}
 		if (card.oomText) sub.push(card.oomText);
-		if (c && card.workload) sub.push(`cgroup ${shape.id(c)}`);
+		const err = w && shape.wError(w);
+		if (err) sub.push(`error: ${err}`);
+		if (card.workload) {
+			const id = c ? shape.id(c) : w && shape.wCgroup(w);
+			if (id) sub.push(`cgroup ${id}`);
+		}
+		/* the workload's own limits until its cgroup's snapshot has them */
+		const wl = w && shape.wLimits(w);
+		if (wl && (!c || !Object.keys(shape.limits(c)).length)) {
+			card.limits = wl;
+			card.lines = limitLines(wl);
+			if (!card.prev) showFigures(card, {}, undefined, null, undefined);
+		}
 		$('.card-sub', n).textContent = sub.join(' · ');
 		if (w) {
 			const s = String(state || '').toLowerCase();
