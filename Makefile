@@ -40,7 +40,7 @@ PROBE_SRC  := $(sort $(wildcard probes/*.c))
 AGENT_SRC  := $(sort $(filter-out agent/main.c,$(wildcard agent/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css)) web/node_modules/uplot/dist/uPlot.iife.min.js \
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) web/node_modules/uplot/dist/uPlot.iife.min.js \
               web/node_modules/uplot/dist/uPlot.min.css
 
 PROBE_OBJ  := $(PROBE_SRC:%.c=$(B)/%.o)
@@ -89,11 +89,11 @@ web/node_modules/.stamp: web/package-lock.json
 
 $(B)/unit/%: tests/unit/%.c $(B)/libagent.a $(B)/libprobes.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $^ $(LDFLAGS) $(LIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $(filter %.c %.a,$^) $(LDFLAGS) $(LIBS) -lcmocka
 
 build/fuzz/bin/%: tests/fuzz/%.c $(B)/libagent.a $(B)/libprobes.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS) -fsanitize=fuzzer $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $(LDFLAGS) -fsanitize=fuzzer $(LIBS)
 
 unit: $(UNIT_BIN) agent/cgwarden
 
