@@ -28,12 +28,18 @@ const OUT = env('CGW_ARTIFACTS');
 const T = 180000; /* the guest is emulated: generous waits, always for a condition */
 
 const problems = [];
+const expected = []; /* HTTP errors the test provokes on purpose */
 let step = 'start';
 let current = null; /* the page, for a screenshot when a step fails */
 const log = (...a) => console.error(`# [${step}]`, ...a);
 
 function watch(page, label) {
 	page.on('console', (m) => {
+		/* Chromium logs every HTTP error of a fetch; only the one provoked is allowed */
+		if (step === 'launch form: the API\'s error' && /status of 409/.test(m.text())) {
+			expected.push(m.text());
+			return;
+		}
 		if (m.type() === 'error' || /Content.Security.Policy|Refused to/i.test(m.text()))
 			problems.push(`${label} console ${m.type()} during ${step}: ${m.text()} ${JSON.stringify(m.location())}`);
 	});
@@ -155,6 +161,16 @@ async function main() {
 		const memErr = await page.locator('#launch-form [data-error-for="limits.memory.max"]').textContent();
 		if (!memErr) throw new Error('the launch form took memory.max "1X"');
 		await page.fill('#launch-mem', '64M');
+		/* a name taken: the agent's error (409, field "name") shows next to the field */
+		step = 'launch form: the API\'s error';
+		await page.fill('#launch-name', W);
+		await page.locator('#launch-form button[type=submit]').click();
+		await page.waitForFunction(() => /409/.test(document.querySelector('#launch-form [data-error-for="name"]').textContent), null, { timeout: T });
+		log('API error shown:', await page.locator('#launch-form [data-error-for="name"]').textContent());
+		for (let i = 0; i < 100 && !expected.length; i++) await page.waitForTimeout(100); /* console events come apart */
+		if (expected.length !== 1) throw new Error(`expected one 409 logged, saw ${expected.length}`);
+		step = 'launch form';
+		await page.fill('#launch-name', LAUNCH);
 		await page.locator('#launch-form button[type=submit]').click();
 		const launched = page.locator(`article.card[data-workload="${LAUNCH}"]`);
 		await launched.waitFor({ state: 'visible', timeout: T });
