@@ -658,7 +658,7 @@
 	 * card shows its limits alone. */
 	function showFigures(card, v, mem, io, pids) {
 		const n = card.node;
-		$('.f-cpu', n).textContent = `${fmtCores(v.cpu)}${num(card.lines.cores) ? ` of ${fixed(card.lines.cores, 2)}` : ''}`;
+		$('.f-cpu', n).textContent = `${fixed(v.cpu, 2)}${num(card.lines.cores) ? ` of ${fixed(card.lines.cores, 2)}` : ''} cores`;
 		$('.f-mem', n).textContent = `${fmtMiB(mem)}${card.lines.memMax ? ` of ${fmtMiB(card.lines.memMax)}` : ''}`;
 		$('.f-io', n).textContent = io ? `${fixed(io.ior, 2)} / ${fixed(io.iow, 2)} MB/s` : '–';
 		$('.f-psi', n).textContent = `${['cpu', 'memory', 'io'].map((r) => fixed(v[`${r}_some`], 1)).join(' / ')} %`;

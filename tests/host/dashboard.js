@@ -91,7 +91,7 @@ async function main() {
 		/* CPU in use, under a cpu.max that the figures and the chart show */
 		await page.waitForFunction((w) => {
 			const t = document.querySelector(`article.card[data-workload="${w}"] .f-cpu`)?.textContent || '';
-			const m = /^(\d+\.\d+) cores of (\d+\.\d+)/.exec(t);
+			const m = /^(\d+\.\d+) of (\d+\.\d+) cores/.exec(t);
 			return m && +m[1] > 0.01 && +m[2] > 0;
 		}, W, { timeout: T });
 		const cpuText = await card.locator('.f-cpu').textContent();
@@ -206,7 +206,7 @@ async function main() {
 		watch(pp, 'phone');
 		await pp.goto(URL);
 		await pp.locator(`article.card[data-workload="${W}"]`).waitFor({ state: 'visible', timeout: T });
-		await pp.waitForFunction((w) => / cores/.test(document.querySelector(`article.card[data-workload="${w}"] .f-cpu`).textContent), W, { timeout: T });
+		await pp.waitForFunction((w) => /^\d+\.\d+ of .* cores/.test(document.querySelector(`article.card[data-workload="${w}"] .f-cpu`).textContent), W, { timeout: T });
 		const pOverflow = await pp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 		if (pOverflow > 1) problems.push(`at phone width the page is ${pOverflow}px too wide`);
 		await pp.screenshot({ path: path.join(OUT, 'dashboard-phone.png'), fullPage: true });
