@@ -29,6 +29,7 @@ const T = 180000; /* the guest is emulated: generous waits, always for a conditi
 
 const problems = [];
 const expected = []; /* HTTP errors the test provokes on purpose */
+let allow = null; /* the status of the one HTTP error the current step provokes */
 let step = 'start';
 let current = null; /* the page, for a screenshot when a step fails */
 const log = (...a) => console.error(`# [${step}]`, ...a);
@@ -36,7 +37,7 @@ const log = (...a) => console.error(`# [${step}]`, ...a);
 function watch(page, label) {
 	page.on('console', (m) => {
 		/* Chromium logs every HTTP error of a fetch; only the one provoked is allowed */
-		if (step === 'launch form: the API\'s error' && /status of 409/.test(m.text())) {
+		if (allow && m.text().includes(`status of ${allow}`)) {
 			expected.push(m.text());
 			return;
 		}
@@ -66,6 +67,23 @@ const countColor = ([sel, rgb]) => {
 		if (Math.abs(d[i] - rgb[0]) < 30 && Math.abs(d[i + 1] - rgb[1]) < 30 && Math.abs(d[i + 2] - rgb[2]) < 30 && d[i + 3] > 200) n++;
 	return n;
 };
+
+/* Provokes one HTTP error from the agent and waits for it to show in the
+ * element at sel (with its status); Chromium's console line for it is
+ * expected, no other. */
+async function provoke(page, status, act, sel) {
+	const saved = step;
+	step = `${saved}: the agent's ${status}`;
+	allow = status;
+	expected.length = 0;
+	await act();
+	await page.waitForFunction(([s, st]) => document.querySelector(s)?.textContent.includes(`(${st} `), [sel, status], { timeout: T });
+	log('the agent\'s error shown:', await page.locator(sel).textContent());
+	for (let i = 0; i < 100 && !expected.length; i++) await page.waitForTimeout(100); /* console events come apart */
+	allow = null;
+	step = saved;
+	if (expected.length !== 1) throw new Error(`expected one HTTP ${status} logged, saw ${expected.length}`);
+}
 
 async function main() {
 	const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
@@ -145,6 +163,12 @@ async function main() {
 		}, [W, +SET_CPU], { timeout: T });
 		log('after apply:', await card.locator('.f-cpu').textContent(), '/', await card.locator('.f-mem').textContent());
 
+		/* a value only the kernel refuses (no such CPU): its 422 shows next to the field */
+		await provoke(page, 422, async () => {
+			await input('cpuset.cpus').fill('999');
+			await form.locator('button[type=submit]').click();
+		}, `article.card[data-workload="${W}"] [data-error-for="cpuset.cpus"]`);
+
 		step = 'freeze and thaw';
 		await card.locator('button[data-action=freeze]').click();
 		await page.waitForFunction((w) => /frozen/i.test(document.querySelector(`article.card[data-workload="${w}"] .badge.state`).textContent), W, { timeout: T });
@@ -162,14 +186,10 @@ async function main() {
 		if (!memErr) throw new Error('the launch form took memory.max "1X"');
 		await page.fill('#launch-mem', '64M');
 		/* a name taken: the agent's error (409, field "name") shows next to the field */
-		step = 'launch form: the API\'s error';
-		await page.fill('#launch-name', W);
-		await page.locator('#launch-form button[type=submit]').click();
-		await page.waitForFunction(() => /409/.test(document.querySelector('#launch-form [data-error-for="name"]').textContent), null, { timeout: T });
-		log('API error shown:', await page.locator('#launch-form [data-error-for="name"]').textContent());
-		for (let i = 0; i < 100 && !expected.length; i++) await page.waitForTimeout(100); /* console events come apart */
-		if (expected.length !== 1) throw new Error(`expected one 409 logged, saw ${expected.length}`);
-		step = 'launch form';
+		await provoke(page, 409, async () => {
+			await page.fill('#launch-name', W);
+			await page.locator('#launch-form button[type=submit]').click();
+		}, '#launch-form [data-error-for="name"]');
 		await page.fill('#launch-name', LAUNCH);
 		await page.locator('#launch-form button[type=submit]').click();
 		const launched = page.locator(`article.card[data-workload="${LAUNCH}"]`);
