@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,27 @@ static int open_state_dir(const char *path, int *ret_fd)
 			*s = '/';
 		}
 	return state_open_dir(AT_FDCWD, p, ret_fd);
+}
+
+/* Two agents on one state directory would overwrite each other's records
+ * and fight over the same workloads. A POSIX record lock (not flock, not an
+ * OFD lock) belongs to the process: children forked by the agent do not
+ * inherit it, so a monitor outliving the agent does not keep a restarted
+ * agent out. */
+static int lock_state_dir(int state_fd, int *ret_fd)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int fd = openat(state_fd, "agent.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		int r = errno == EACCES ? -EAGAIN : -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
 }
 
 /* Creates every group from the root down to (not including) rel and
@@ -62,9 +84,19 @@ static int enable_down_to(int root_fd, const char *rel)
  * cannot hand controllers to children. */
 static int setup_cgroups(struct agent *a, struct err *e)
 {
-	const char *parent = a->cfg.cgroup_parent;
+	const char *parent;
 	char self[4096], missing[128];
 	int r, fd;
+
+	/* By default, a delegated agent (systemd Delegate=yes) keeps to the
+	 * group it was given; one started in the root takes "cgwarden". */
+	if (!a->cfg.cgroup_parent) {
+		r = cg_path_of(0, self, sizeof(self));
+		a->cfg.cgroup_parent = strdup(r == 0 && strcmp(self, "/") != 0 ? self + 1 : "cgwarden");
+		if (!a->cfg.cgroup_parent)
+			return -ENOMEM;
+	}
+	parent = a->cfg.cgroup_parent;
 
 	r = cg_open_root(a->cfg.cgroup_root, &a->root_fd);
 	if (r == -EMEDIUMTYPE || r == -ENOENT)
@@ -120,13 +152,23 @@ static int setup_cgroups(struct agent *a, struct err *e)
 	return 0;
 }
 
+/* Off loopback, reads need the token as if --auth-reads were given: the
+ * API shows workload specs, logs and metrics a network must not read. */
+static bool auth_reads_effective(const struct config *c, bool asked)
+{
+	struct sockaddr_storage ss;
+	bool loopback = false;
+
+	return asked || config_listen_parse(c->listen, &ss, &loopback) < 0 || !loopback;
+}
+
 int agent_start(struct agent *a, struct err *e)
 {
 	char token_path[4096];
 	enum log_level lvl;
 	int r;
 
-	a->root_fd = a->base_fd = a->workloads_fd = a->state_fd = -1;
+	a->root_fd = a->base_fd = a->workloads_fd = a->state_fd = a->lock_fd = -1;
 	pthread_mutex_init(&a->reload_lock, NULL);
 	if (log_level_parse(a->cfg.log_level, &lvl) == 0)
 		log_set_level(lvl);
@@ -137,6 +179,12 @@ int agent_start(struct agent *a, struct err *e)
 	r = open_state_dir(a->cfg.state_dir, &a->state_fd);
 	if (r < 0)
 		return err_fail(e, r, "state_dir", "cannot open %s: %s", a->cfg.state_dir, strerror(-r));
+	r = lock_state_dir(a->state_fd, &a->lock_fd);
+	if (r == -EAGAIN)
+		return err_fail(e, -EBUSY, "state_dir", "another cgwarden is running with state in %s",
+				a->cfg.state_dir);
+	if (r < 0)
+		return err_fail(e, r, "state_dir", "cannot lock %s/agent.lock: %s", a->cfg.state_dir, strerror(-r));
 	snprintf(token_path, sizeof(token_path), "%s%s", a->cfg.token_file ? a->cfg.token_file : a->cfg.state_dir,
 		 a->cfg.token_file ? "" : "/token");
 	r = auth_load(token_path, &a->auth, e);
@@ -146,6 +194,7 @@ int agent_start(struct agent *a, struct err *e)
 	if (r < 0)
 		return err_fail(e, r, "state_dir", "cannot open the event log in %s: %s", a->cfg.state_dir, strerror(-r));
 
+	a->cfg.auth_reads = auth_reads_effective(&a->cfg, a->cfg.auth_reads);
 	r = http_start(a, &a->http, e);
 	if (r < 0)
 		return r;
@@ -179,7 +228,7 @@ int agent_reload(struct agent *a, struct err *e)
 	pthread_mutex_lock(&a->reload_lock);
 	if (log_level_parse(fresh.log_level, &lvl) == 0)
 		log_set_level(lvl);
-	a->cfg.auth_reads = fresh.auth_reads;
+	a->cfg.auth_reads = auth_reads_effective(&a->cfg, fresh.auth_reads);
 	a->cfg.poll_interval_ms = fresh.poll_interval_ms;
 	struct config_list tmp = a->cfg.allow_hosts;
 	a->cfg.allow_hosts = fresh.allow_hosts;
@@ -207,5 +256,7 @@ void agent_stop(struct agent *a)
 		close(a->root_fd);
 	if (a->state_fd >= 0)
 		close(a->state_fd);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
 	pthread_mutex_destroy(&a->reload_lock);
 }
