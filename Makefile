@@ -40,7 +40,7 @@ PROBE_SRC  := $(sort $(wildcard probes/*.c))
 AGENT_SRC  := $(sort $(filter-out agent/main.c,$(wildcard agent/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css)) web/node_modules/uplot/dist/uPlot.iife.min.js \
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) web/node_modules/uplot/dist/uPlot.iife.min.js \
               web/node_modules/uplot/dist/uPlot.min.css
 
 PROBE_OBJ  := $(PROBE_SRC:%.c=$(B)/%.o)
@@ -89,11 +89,11 @@ web/node_modules/.stamp: web/package-lock.json
 
 $(B)/unit/%: tests/unit/%.c $(B)/libagent.a $(B)/libprobes.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $^ $(LDFLAGS) $(LIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $(filter %.c %.a,$^) $(LDFLAGS) $(LIBS) -lcmocka
 
 build/fuzz/bin/%: tests/fuzz/%.c $(B)/libagent.a $(B)/libprobes.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS) -fsanitize=fuzzer $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $(LDFLAGS) -fsanitize=fuzzer $(LIBS)
 
 unit: $(UNIT_BIN) agent/cgwarden
 
@@ -125,8 +125,23 @@ soak: deps all
 demo: deps all
 	tests/tools/demo
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]: the binary,
+# the man page, the systemd unit and a default config (an existing config is
+# kept). docs/operations.md lists the files.
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 install: all
-	tests/tools/install "$(DESTDIR)" "$(PREFIX)"
+	install -D -m 0755 agent/cgwarden $(DESTDIR)$(SBINDIR)/cgwarden
+	install -D -m 0644 docs/cgwarden.8 $(DESTDIR)$(MANDIR)/man8/cgwarden.8
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' docs/deploy/cgwarden.service.in \
+		>$(DESTDIR)$(UNITDIR)/cgwarden.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/cgwarden.service
+	@mkdir -p $(DESTDIR)$(SYSCONFDIR)/cgwarden
+	test -e $(DESTDIR)$(SYSCONFDIR)/cgwarden/cgwarden.json || \
+		install -m 0644 docs/deploy/cgwarden.json $(DESTDIR)$(SYSCONFDIR)/cgwarden/cgwarden.json
 
 clean:
 	rm -rf build agent/cgwarden

@@ -198,17 +198,21 @@ int cg_missing_controllers(int dir_fd, const char *need, char *ret_missing, size
 
 int cg_enable_controllers(int dir_fd, const char *controllers)
 {
-	char have[512], req[512];
-	size_t hlen, used = 0;
+	char have[512], on[512], req[512];
+	size_t hlen, olen, used = 0;
 	int r;
 
 	r = cg_read(dir_fd, "cgroup.controllers", have, sizeof(have), &hlen);
+	if (r == 0)
+		r = cg_read(dir_fd, "cgroup.subtree_control", on, sizeof(on), &olen);
 	if (r < 0)
 		return r;
+	/* Only what is offered and not yet on: a group someone else manages
+	 * (systemd's slices) is written to only if it lacks what we need. */
 	req[0] = '\0';
 	for (const char *p = controllers; *p;) {
 		size_t n = strcspn(p, " ");
-		if (n && word_in(p, n, have) && used + n + 3 < sizeof(req))
+		if (n && word_in(p, n, have) && !word_in(p, n, on) && used + n + 3 < sizeof(req))
 			used += (size_t)snprintf(req + used, sizeof(req) - used, "%s+%.*s", used ? " " : "", (int)n, p);
 		p += n;
 		p += strspn(p, " ");

@@ -45,7 +45,8 @@ int cg_write(int dir_fd, const char *file, const char *val);
 int cg_read(int dir_fd, const char *file, char *buf, size_t cap, size_t *ret_len);
 
 /* Adds the space-separated controllers to cgroup.subtree_control, skipping
- * those the group does not offer. */
+ * those the group does not offer and those already on (no write at all
+ * when nothing is missing). */
 int cg_enable_controllers(int dir_fd, const char *controllers);
 
 /* cgroup.kill, cgroup.freeze (1/0). */

@@ -22,7 +22,7 @@ struct config {
 	char *config_file;
 	char *listen;         /* ADDR:PORT, default 127.0.0.1:9851 */
 	char *cgroup_root;    /* the cgroup2 mount, default /sys/fs/cgroup */
-	char *cgroup_parent;  /* our subtree below it, default "cgwarden" */
+	char *cgroup_parent;  /* our subtree below it; NULL: our own cgroup, or "cgwarden" from the root */
 	char *state_dir;      /* default /var/lib/cgwarden */
 	char *token_file;     /* default <state_dir>/token */
 	char *tls_cert, *tls_key;
@@ -58,6 +58,12 @@ int config_parse_args(struct config *c, int argc, char **argv, enum config_actio
 /* Cross-field checks that apply however the values arrived (a non-loopback
  * listen address without TLS and a token, watch paths that escape the root). */
 int config_validate(const struct config *c, struct err *e);
+
+/* Parses an ADDR:PORT listen address (IPv4, "localhost" or [IPv6]) into
+ * *ret_addr; *ret_loopback tells whether only this host can reach it.
+ * -EINVAL if malformed. */
+struct sockaddr_storage;
+int config_listen_parse(const char *listen, struct sockaddr_storage *ret_addr, bool *ret_loopback);
 
 /* --help text from the table. */
 void config_usage(FILE *out);

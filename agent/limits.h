@@ -51,16 +51,37 @@ struct limits {
 	uint64_t io_weight;
 	uint64_t pids_max;
 	char cpus[256], mems[256];
+	char prefix[64]; /* as given to limits_parse: names fields in limits_apply's errors */
 };
 
 /* Validates a limits object (prefix names it in errors: "limits" in a
  * spec, "" in a PATCH). No I/O except resolving io devices via /sys. */
 int limits_parse(const struct cJSON *j, const char *prefix, struct limits *ret, struct err *e);
 
+/* The value rules of the shape, for other documents that carry sizes and
+ * CPU shares (policies): a size ("512M", bytes, "max" as LIMITS_MAX, below
+ * 2^63) and a cpu.max value ("50%", cores, "max") in millionths of a CPU. */
+int limits_parse_size(const struct cJSON *v, const char *field, uint64_t *ret, struct err *e);
+int limits_parse_cpu(const struct cJSON *v, const char *field, uint64_t *ret_ppm, struct err *e);
+
 /* Writes the named fields to the cgroup at cg_fd. If the kernel refuses one
- * (ERR_KERNEL_REFUSED, or -EBUSY for cpuset), the earlier writes of the
+ * (-ERR_KERNEL_REFUSED, or -EBUSY for cpuset), the earlier writes of the
  * same call are rolled back to the values read before it started. */
 int limits_apply(int cg_fd, const struct limits *l, struct err *e);
 
-/* The effective limits as the kernel reports them, in the API's shape. */
+/* The effective limits as the kernel reports them, in the API's shape
+ * (sizes in bytes, cpu.max in cores, "max" for no limit; a value past 2^53
+ * as a decimal string), so what GET answers is a valid PATCH. Groups whose
+ * controller the cgroup lacks are left out. */
 int limits_read(int cg_fd, struct cJSON **ret);
+
+/* Serializes changes to one cgroup (keyed by its inode): an API PATCH and a
+ * policy step on the same group take it around read-old, apply, read-new,
+ * so two changes never interleave and each event's old/new is exact. */
+struct limits_lock;
+int limits_lock(int cg_fd, struct limits_lock **ret);
+void limits_unlock(struct limits_lock *lk);
+
+/* The part of a limits_read() document that l names (for an event's old
+ * and new values: only what the change touched). A new tree, or NULL. */
+struct cJSON *limits_pick(const struct cJSON *full, const struct limits *l);

@@ -248,8 +248,8 @@ static void refresh_target(struct registry *r, struct workload *w)
 		portproxy_set_target(r->proxy, w->name, w->pidfd);
 }
 
-/* Re-reads status.json, and records what changed that the event log
- * wants: restarts and OOM kills seen by the monitor. */
+/* Re-reads status.json, and records the restarts the monitor made in the
+ * event log (OOM kills are recorded by policy.c, for every workload). */
 static void reload_status(struct registry *r, struct workload *w)
 {
 	struct monitor_status st;
@@ -264,8 +264,6 @@ static void reload_status(struct registry *r, struct workload *w)
 			 w->spec ? spec_restart_name(w->spec->restart) : "?", (unsigned long long)st.restarts);
 		record(r, w->name, "agent", "restart", why);
 	}
-	if (st.oom_kills > (same_monitor ? w->st.oom_kills : 0))
-		record(r, w->name, "agent", "oom-kill", "memory.events oom_kill rose while it ran");
 	w->st = st;
 	w->have_status = true;
 	refresh_target(r, w);

@@ -2,73 +2,107 @@
 #include "probes/flat.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include "probes/num.h"
 
+int flat_next(const char **pos, const char *end, struct flat_kv *ret)
+{
+	const char *p = *pos, *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+	uint64_t val;
+	int r;
+
+	if (!nl)
+		return -EINVAL; /* every line ends in \n: this one was cut */
+	sp = memchr(p, ' ', (size_t)(nl - p));
+	if (!sp || sp == p)
+		return -EINVAL;
+	r = num_u64(sp + 1, (size_t)(nl - sp - 1), &val);
+	if (r < 0)
+		return r;
+	*ret = (struct flat_kv){.key = p, .key_len = (size_t)(sp - p), .val = val};
+	*pos = nl + 1;
+	return 0;
+}
+
+/* Two passes, so that ret is written only once the whole file is good. */
 int flat_parse(const char *buf, size_t len, struct flat *ret)
 {
 	const char *p = buf, *end = buf + len;
+	struct flat_kv kv;
 	size_t n = 0;
+	int r;
 
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *sp;
-		int r;
-
-		if (!nl)
-			return -EINVAL; /* every line ends in \n: this one was cut */
-		sp = memchr(p, ' ', (size_t)(nl - p));
-		if (!sp || sp == p)
-			return -EINVAL;
-		if (n == FLAT_MAX)
-			return -E2BIG;
-		r = num_u64(sp + 1, (size_t)(nl - sp - 1), &ret->kv[n].val);
+		r = flat_next(&p, end, &kv);
 		if (r < 0)
 			return r;
-		ret->kv[n].key = p;
-		ret->kv[n].key_len = (size_t)(sp - p);
-		n++;
-		p = nl + 1;
+		if (++n > FLAT_MAX)
+			return -E2BIG;
 	}
+	for (p = buf, n = 0; p < end; n++)
+		(void)flat_next(&p, end, &ret->kv[n]);
 	ret->n = n;
 	return 0;
 }
 
-static bool key_is(const struct flat_kv *kv, const char *key)
+/* want is a C string; key may hold any byte, a NUL included. */
+static int key_is(const char *want, const char *key, size_t key_len)
 {
-	size_t klen = strlen(key);
-
-	return kv->key_len == klen && memcmp(kv->key, key, klen) == 0;
-}
-
-void flat_map(const struct flat *f, const struct flat_field *fields, size_t nfields, void *out,
-	      uint64_t *ret_present)
-{
-	size_t next = 0; /* the field expected next if the kernel kept its order */
-
-	memset(ret_present, 0, FLAT_BITMAP_WORDS(nfields) * sizeof(uint64_t));
-	for (size_t i = 0; i < f->n; i++) {
-		size_t j = next;
-
-		if (j >= nfields || !key_is(&f->kv[i], fields[j].key))
-			for (j = 0; j < nfields && !key_is(&f->kv[i], fields[j].key); j++)
-				;
-		if (j == nfields)
-			continue;
-		memcpy((char *)out + fields[j].offset, &f->kv[i].val, sizeof(uint64_t));
-		ret_present[j / 64] |= UINT64_C(1) << (j % 64);
-		next = j + 1;
-	}
+	return strnlen(want, key_len + 1) == key_len && memcmp(want, key, key_len) == 0;
 }
 
 int flat_get(const struct flat *f, const char *key, uint64_t *ret)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (key_is(&f->kv[i], key)) {
+		if (key_is(key, f->kv[i].key, f->kv[i].key_len)) {
 			*ret = f->kv[i].val;
 			return 0;
 		}
 	return -ENOENT;
+}
+
+size_t flat_find(const struct flat_field *fields, size_t n, size_t *hint, const char *key,
+		 size_t key_len)
+{
+	size_t j = *hint < n ? *hint : 0;
+
+	for (size_t k = 0; k < n; k++, j = j + 1 == n ? 0 : j + 1)
+		if (key_is(fields[j].key, key, key_len)) {
+			*hint = j + 1;
+			return j;
+		}
+	return n;
+}
+
+void flat_store(const struct flat_field *fields, size_t j, uint64_t val, void *out)
+{
+	memcpy((char *)out + fields[j].offset, &val, sizeof(val));
+	((uint64_t *)out)[j / 64] |= UINT64_C(1) << (j % 64); /* `has` leads the struct */
+}
+
+int flat_map(const char *buf, size_t len, const struct flat_field *fields, size_t n, void *ret,
+	     size_t size)
+{
+	/* The struct is built here and copied out only when the file is good. */
+	uint64_t out[FLAT_BITMAP_WORDS(FLAT_FIELDS_MAX) + FLAT_FIELDS_MAX];
+	const char *p = buf, *end = buf + len;
+	size_t hint = 0;
+
+	if (n > FLAT_FIELDS_MAX || size > sizeof(out))
+		return -E2BIG;
+	memset(out, 0, size);
+	while (p < end) {
+		struct flat_kv kv;
+		size_t j;
+		int r = flat_next(&p, end, &kv);
+
+		if (r < 0)
+			return r;
+		j = flat_find(fields, n, &hint, kv.key, kv.key_len);
+		if (j < n)
+			flat_store(fields, j, kv.val, out);
+	}
+	memcpy(ret, out, size);
+	return 0;
 }

@@ -21,6 +21,11 @@ struct lines {
  * LINES_MAX values. */
 int lines_parse(const char *buf, size_t len, struct lines *ret);
 
-/* A single-value file holding an unsigned number or "max" (NUM_MAX): 0,
- * -EINVAL unless exactly one well-formed line, -ERANGE past 2^64-1. */
+/* A single-value file holding an unsigned number (memory.current,
+ * memory.peak, memory.swap.current, pids.current, cpu.weight): 0, -EINVAL
+ * unless exactly one well-formed line, -ERANGE past 2^64-1. */
 int lines_u64(const char *buf, size_t len, uint64_t *ret);
+
+/* As lines_u64, and "max" reads as NUM_MAX: the limit files memory.max,
+ * memory.high, memory.low, memory.min, memory.swap.max, pids.max. */
+int lines_u64_max(const char *buf, size_t len, uint64_t *ret);

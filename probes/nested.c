@@ -4,55 +4,88 @@
 #include <errno.h>
 #include <string.h>
 
+int nested_next(const char **pos, const char *end, struct nested_row *ret)
+{
+	const char *p = *pos, *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+
+	if (!nl)
+		return -EINVAL;
+	sp = memchr(p, ' ', (size_t)(nl - p));
+	if (sp == p || p == nl)
+		return -EINVAL;
+	*ret = (struct nested_row){
+		.key = p,
+		.key_len = (size_t)((sp ? sp : nl) - p),
+		.rest = sp ? sp + 1 : nl,
+		.eol = nl,
+	};
+	*pos = nl + 1;
+	return 0;
+}
+
+int nested_pair(struct nested_row *row, struct nested_kv *ret)
+{
+	const char *tok = row->rest, *te, *eq;
+
+	while (tok < row->eol && *tok == ' ')
+		tok++; /* a double or trailing blank is tolerated */
+	if (tok == row->eol) {
+		row->rest = tok;
+		return 0;
+	}
+	te = memchr(tok, ' ', (size_t)(row->eol - tok));
+	if (!te)
+		te = row->eol;
+	eq = memchr(tok, '=', (size_t)(te - tok));
+	if (!eq || eq == tok || eq + 1 == te)
+		return -EINVAL;
+	*ret = (struct nested_kv){
+		.key = tok,
+		.key_len = (size_t)(eq - tok),
+		.val = eq + 1,
+		.val_len = (size_t)(te - eq - 1),
+	};
+	row->rest = te;
+	return 1;
+}
+
+/* Two passes, so that ret is written only once the whole file is good. */
 int nested_parse(const char *buf, size_t len, struct nested *ret)
 {
-	const char *p = buf, *end = buf + len;
-	size_t nlines = 0, nkv = 0;
+	const char *end = buf + len;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *tok, *sp;
-		struct nested_line *l;
+	for (int fill = 0; fill < 2; fill++) {
+		const char *p = buf;
+		size_t nlines = 0, nkv = 0;
 
-		if (!nl)
-			return -EINVAL;
-		if (nlines == NESTED_LINES_MAX)
-			return -E2BIG;
-		sp = memchr(p, ' ', (size_t)(nl - p));
-		if (sp == p || p == nl)
-			return -EINVAL;
-		l = &ret->line[nlines++];
-		l->key = p;
-		l->key_len = (size_t)((sp ? sp : nl) - p);
-		l->first = nkv;
-		for (tok = sp ? sp + 1 : nl; tok < nl;) {
-			const char *te = memchr(tok, ' ', (size_t)(nl - tok));
-			const char *eq;
-			struct nested_kv *kv;
+		while (p < end) {
+			struct nested_row row;
+			struct nested_kv kv;
+			size_t first = nkv;
+			int r = nested_next(&p, end, &row);
 
-			if (!te)
-				te = nl;
-			if (te == tok) { /* a trailing blank before \n is tolerated */
-				tok++;
-				continue;
-			}
-			eq = memchr(tok, '=', (size_t)(te - tok));
-			if (!eq || eq == tok || eq + 1 == te)
-				return -EINVAL;
-			if (nkv == NESTED_KV_MAX)
+			if (r < 0)
+				return r;
+			if (nlines == NESTED_LINES_MAX)
 				return -E2BIG;
-			kv = &ret->kv[nkv++];
-			kv->key = tok;
-			kv->key_len = (size_t)(eq - tok);
-			kv->val = eq + 1;
-			kv->val_len = (size_t)(te - eq - 1);
-			tok = te + 1;
+			while ((r = nested_pair(&row, &kv)) > 0) {
+				if (nkv == NESTED_KV_MAX)
+					return -E2BIG;
+				if (fill)
+					ret->kv[nkv] = kv;
+				nkv++;
+			}
+			if (r < 0)
+				return r;
+			if (fill)
+				ret->line[nlines] = (struct nested_line){row.key, row.key_len, first, nkv - first};
+			nlines++;
 		}
-		l->n = nkv - l->first;
-		p = nl + 1;
+		if (fill) {
+			ret->nlines = nlines;
+			ret->nkv = nkv;
+		}
 	}
-	ret->nlines = nlines;
-	ret->nkv = nkv;
 	return 0;
 }
 

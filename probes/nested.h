@@ -33,3 +33,16 @@ int nested_parse(const char *buf, size_t len, struct nested *ret);
 /* The value string of SUBKEY on line l: 0, or -ENOENT. */
 int nested_get(const struct nested *n, const struct nested_line *l, const char *subkey,
 	       const char **ret_val, size_t *ret_len);
+
+/* A line at a time, for readers that keep no table (the typed io readers).
+ * nested_next: the line at *pos (< end), 0 with *pos moved past it, or
+ * -EINVAL. nested_pair: the next pair of that line, 1 and the row's cursor
+ * moved past it, 0 at the end of the line, or -EINVAL. A key with no pairs
+ * ("254:0 \n") is a well-formed line. */
+struct nested_row {
+	const char *key;
+	size_t key_len;
+	const char *rest, *eol; /* the pairs not read yet: rest[0..eol) */
+};
+int nested_next(const char **pos, const char *end, struct nested_row *ret);
+int nested_pair(struct nested_row *row, struct nested_kv *ret);

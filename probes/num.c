@@ -8,17 +8,20 @@
 int num_u64(const char *s, size_t len, uint64_t *ret)
 {
 	uint64_t v = 0;
+	int r = 0;
 
 	if (len == 0)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		unsigned d = (unsigned char)s[i] - '0';
 		if (d > 9)
-			return -EINVAL;
+			return -EINVAL; /* garbage wins over overflow: "99...9x" is malformed */
 		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
+			r = -ERANGE;
 		v = v * 10 + d;
 	}
+	if (r < 0)
+		return r;
 	*ret = v;
 	return 0;
 }
