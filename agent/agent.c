@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include "agent/cg.h"
+#include "agent/events.h"
 #include "agent/http.h"
 #include "agent/log.h"
+#include "agent/policy.h"
 #include "agent/state.h"
+#include "agent/workload.h"
 
 /* mkdir -p for the state directory (0700 for what we create). */
 static int open_state_dir(const char *path, int *ret_fd)
@@ -193,11 +196,24 @@ int agent_start(struct agent *a, struct err *e)
 	r = auth_load(path, &a->auth, e);
 	if (r < 0)
 		return r;
+	r = events_open(a->state_fd, a->cfg.events_max, &a->events);
+	if (r < 0)
+		return err_fail(e, r, "state_dir", "cannot open the event log in %s: %s", a->cfg.state_dir, strerror(-r));
 
+	/* Policies before workloads: adopting a running workload reinstalls
+	 * its policies. */
+	r = policies_start(a, &a->policies);
+	if (r < 0)
+		return err_fail(e, r, NULL, "cannot start the policy thread: %s", strerror(-r));
+	/* Workloads (reconciled with the kernel) before the API serves. */
+	r = registry_start(a, &a->registry, e);
+	if (r < 0)
+		return r;
 	a->cfg.auth_reads = auth_reads_effective(&a->cfg, a->cfg.auth_reads);
 	r = http_start(a, &a->http, e);
 	if (r < 0)
 		return r;
+	events_set_http(a->events, a->http);
 	log_info("cgwarden %s serving on %s%s, cgroups under %s, state in %s", CGW_VERSION,
 		 a->cfg.tls_cert ? "https://" : "http://", a->cfg.listen, a->base_path, a->cfg.state_dir);
 	return 0;
@@ -251,8 +267,16 @@ int agent_reload(struct agent *a, struct err *e)
 
 void agent_stop(struct agent *a)
 {
+	registry_drain(a->registry);
+	events_set_http(a->events, NULL);
 	http_stop(a->http);
 	a->http = NULL;
+	policies_stop(a->policies);
+	a->policies = NULL;
+	registry_stop(a->registry);
+	a->registry = NULL;
+	events_close(a->events);
+	a->events = NULL;
 	if (a->workloads_fd >= 0)
 		close(a->workloads_fd);
 	if (a->base_fd >= 0)
