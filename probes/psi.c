@@ -18,12 +18,13 @@ static int psi_line_parse(struct nested_row *row, struct psi_line *ret)
 		size_t len;
 	} names[F_COUNT] = {{"avg10", 5}, {"avg60", 5}, {"avg300", 6}, {"total", 5}};
 	uint64_t v[F_COUNT];
-	unsigned seen = 0;
+	unsigned seen = 0, pos = 0;
 	struct nested_kv kv;
 	int r;
 
+	/* The fields come in the order of names: try the one due first. */
 	while ((r = nested_pair(row, &kv)) > 0)
-		for (unsigned f = 0; f < F_COUNT; f++) {
+		for (unsigned k = 0, f = pos++ % F_COUNT; k < F_COUNT; k++, f = (f + 1) % F_COUNT) {
 			if (kv.key_len != names[f].len || memcmp(kv.key, names[f].s, kv.key_len) != 0)
 				continue;
 			r = f == F_TOTAL ? num_u64(kv.val, kv.val_len, &v[f])
@@ -31,6 +32,7 @@ static int psi_line_parse(struct nested_row *row, struct psi_line *ret)
 			if (r < 0)
 				return r;
 			seen |= 1u << f;
+			break;
 		}
 	if (r < 0)
 		return r;
