@@ -16,6 +16,7 @@
 #include "agent/log.h"
 #include "agent/policy.h"
 #include "agent/state.h"
+#include "agent/workload.h"
 
 /* mkdir -p for the state directory (0700 for what we create). */
 static int open_state_dir(const char *path, int *ret_fd)
@@ -162,9 +163,15 @@ static bool auth_reads_effective(const struct config *c, bool asked)
 	return asked || config_listen_parse(c->listen, &ss, &loopback) < 0 || !loopback;
 }
 
+static void token_path(const struct agent *a, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", a->cfg.token_file ? a->cfg.token_file : a->cfg.state_dir,
+		 a->cfg.token_file ? "" : "/token");
+}
+
 int agent_start(struct agent *a, struct err *e)
 {
-	char token_path[4096];
+	char path[4096];
 	enum log_level lvl;
 	int r;
 
@@ -185,23 +192,28 @@ int agent_start(struct agent *a, struct err *e)
 				a->cfg.state_dir);
 	if (r < 0)
 		return err_fail(e, r, "state_dir", "cannot lock %s/agent.lock: %s", a->cfg.state_dir, strerror(-r));
-	snprintf(token_path, sizeof(token_path), "%s%s", a->cfg.token_file ? a->cfg.token_file : a->cfg.state_dir,
-		 a->cfg.token_file ? "" : "/token");
-	r = auth_load(token_path, &a->auth, e);
+	token_path(a, path, sizeof(path));
+	r = auth_load(path, &a->auth, e);
 	if (r < 0)
 		return r;
 	r = events_open(a->state_fd, a->cfg.events_max, &a->events);
 	if (r < 0)
 		return err_fail(e, r, "state_dir", "cannot open the event log in %s: %s", a->cfg.state_dir, strerror(-r));
 
+	/* Policies before workloads: adopting a running workload reinstalls
+	 * its policies. */
+	r = policies_start(a, &a->policies);
+	if (r < 0)
+		return err_fail(e, r, NULL, "cannot start the policy thread: %s", strerror(-r));
+	/* Workloads (reconciled with the kernel) before the API serves. */
+	r = registry_start(a, &a->registry, e);
+	if (r < 0)
+		return r;
 	a->cfg.auth_reads = auth_reads_effective(&a->cfg, a->cfg.auth_reads);
 	r = http_start(a, &a->http, e);
 	if (r < 0)
 		return r;
 	events_set_http(a->events, a->http);
-	r = policies_start(a, &a->policies);
-	if (r < 0)
-		return err_fail(e, r, NULL, "cannot start the policy thread: %s", strerror(-r));
 	log_info("cgwarden %s serving on %s%s, cgroups under %s, state in %s", CGW_VERSION,
 		 a->cfg.tls_cert ? "https://" : "http://", a->cfg.listen, a->base_path, a->cfg.state_dir);
 	return 0;
@@ -210,8 +222,22 @@ int agent_start(struct agent *a, struct err *e)
 int agent_reload(struct agent *a, struct err *e)
 {
 	struct config fresh;
+	struct auth auth;
 	enum log_level lvl;
+	char path[4096];
 	int r;
+
+	/* The token first, with or without a config file: replacing the file
+	 * and sending SIGHUP rotates it. A bad file keeps the old token. */
+	token_path(a, path, sizeof(path));
+	r = auth_load(path, &auth, e);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&a->reload_lock);
+	a->auth = auth;
+	pthread_mutex_unlock(&a->reload_lock);
+	explicit_bzero(&auth, sizeof(auth));
+	log_info("token reloaded from %s (id %s)", path, a->auth.id);
 
 	if (!a->cfg.config_file)
 		return 0;
@@ -241,11 +267,14 @@ int agent_reload(struct agent *a, struct err *e)
 
 void agent_stop(struct agent *a)
 {
+	registry_drain(a->registry);
 	events_set_http(a->events, NULL);
 	http_stop(a->http);
 	a->http = NULL;
 	policies_stop(a->policies);
 	a->policies = NULL;
+	registry_stop(a->registry);
+	a->registry = NULL;
 	events_close(a->events);
 	a->events = NULL;
 	if (a->workloads_fd >= 0)

@@ -14,6 +14,7 @@
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "agent/log.h"
+#include "agent/monitor.h"
 
 /* Descriptors inherited from whoever started us (a shell's, a test
  * runner's, a supervisor's) would pass on into every workload: mark them
@@ -50,6 +51,9 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int r, sig;
 
+	/* The per-workload monitor is this binary run again (monitor.h). */
+	if (argc > 1 && strcmp(argv[1], "monitor") == 0)
+		return monitor_main(argc, argv);
 	cloexec_inherited();
 	r = config_defaults(&a.cfg);
 	if (r < 0)
