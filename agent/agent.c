@@ -6,13 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/cg.h"
+#include "agent/events.h"
 #include "agent/http.h"
 #include "agent/log.h"
+#include "agent/policy.h"
 #include "agent/state.h"
+#include "agent/workload.h"
 
 /* mkdir -p for the state directory (0700 for what we create). */
 static int open_state_dir(const char *path, int *ret_fd)
@@ -29,6 +33,27 @@ static int open_state_dir(const char *path, int *ret_fd)
 			*s = '/';
 		}
 	return state_open_dir(AT_FDCWD, p, ret_fd);
+}
+
+/* Two agents on one state directory would overwrite each other's records
+ * and fight over the same workloads. A POSIX record lock (not flock, not an
+ * OFD lock) belongs to the process: children forked by the agent do not
+ * inherit it, so a monitor outliving the agent does not keep a restarted
+ * agent out. */
+static int lock_state_dir(int state_fd, int *ret_fd)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int fd = openat(state_fd, "agent.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		int r = errno == EACCES ? -EAGAIN : -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
 }
 
 /* Creates every group from the root down to (not including) rel and
@@ -128,13 +153,23 @@ static int setup_cgroups(struct agent *a, struct err *e)
 	return 0;
 }
 
+/* Off loopback, reads need the token as if --auth-reads were given: the
+ * API shows workload specs, logs and metrics a network must not read. */
+static bool auth_reads_effective(const struct config *c, bool asked)
+{
+	struct sockaddr_storage ss;
+	bool loopback = false;
+
+	return asked || config_listen_parse(c->listen, &ss, &loopback) < 0 || !loopback;
+}
+
 int agent_start(struct agent *a, struct err *e)
 {
 	char token_path[4096];
 	enum log_level lvl;
 	int r;
 
-	a->root_fd = a->base_fd = a->workloads_fd = a->state_fd = -1;
+	a->root_fd = a->base_fd = a->workloads_fd = a->state_fd = a->lock_fd = -1;
 	pthread_mutex_init(&a->reload_lock, NULL);
 	if (log_level_parse(a->cfg.log_level, &lvl) == 0)
 		log_set_level(lvl);
@@ -145,15 +180,35 @@ int agent_start(struct agent *a, struct err *e)
 	r = open_state_dir(a->cfg.state_dir, &a->state_fd);
 	if (r < 0)
 		return err_fail(e, r, "state_dir", "cannot open %s: %s", a->cfg.state_dir, strerror(-r));
+	r = lock_state_dir(a->state_fd, &a->lock_fd);
+	if (r == -EAGAIN)
+		return err_fail(e, -EBUSY, "state_dir", "another cgwarden is running with state in %s",
+				a->cfg.state_dir);
+	if (r < 0)
+		return err_fail(e, r, "state_dir", "cannot lock %s/agent.lock: %s", a->cfg.state_dir, strerror(-r));
 	snprintf(token_path, sizeof(token_path), "%s%s", a->cfg.token_file ? a->cfg.token_file : a->cfg.state_dir,
 		 a->cfg.token_file ? "" : "/token");
 	r = auth_load(token_path, &a->auth, e);
 	if (r < 0)
 		return r;
+	r = events_open(a->state_fd, a->cfg.events_max, &a->events);
+	if (r < 0)
+		return err_fail(e, r, "state_dir", "cannot open the event log in %s: %s", a->cfg.state_dir, strerror(-r));
 
+	/* Policies before workloads: adopting a running workload reinstalls
+	 * its policies. */
+	r = policies_start(a, &a->policies);
+	if (r < 0)
+		return err_fail(e, r, NULL, "cannot start the policy thread: %s", strerror(-r));
+	/* Workloads (reconciled with the kernel) before the API serves. */
+	r = registry_start(a, &a->registry, e);
+	if (r < 0)
+		return r;
+	a->cfg.auth_reads = auth_reads_effective(&a->cfg, a->cfg.auth_reads);
 	r = http_start(a, &a->http, e);
 	if (r < 0)
 		return r;
+	events_set_http(a->events, a->http);
 	log_info("cgwarden %s serving on %s%s, cgroups under %s, state in %s", CGW_VERSION,
 		 a->cfg.tls_cert ? "https://" : "http://", a->cfg.listen, a->base_path, a->cfg.state_dir);
 	return 0;
@@ -180,7 +235,7 @@ int agent_reload(struct agent *a, struct err *e)
 	pthread_mutex_lock(&a->reload_lock);
 	if (log_level_parse(fresh.log_level, &lvl) == 0)
 		log_set_level(lvl);
-	a->cfg.auth_reads = fresh.auth_reads;
+	a->cfg.auth_reads = auth_reads_effective(&a->cfg, fresh.auth_reads);
 	a->cfg.poll_interval_ms = fresh.poll_interval_ms;
 	struct config_list tmp = a->cfg.allow_hosts;
 	a->cfg.allow_hosts = fresh.allow_hosts;
@@ -193,8 +248,16 @@ int agent_reload(struct agent *a, struct err *e)
 
 void agent_stop(struct agent *a)
 {
+	registry_drain(a->registry);
+	events_set_http(a->events, NULL);
 	http_stop(a->http);
 	a->http = NULL;
+	policies_stop(a->policies);
+	a->policies = NULL;
+	registry_stop(a->registry);
+	a->registry = NULL;
+	events_close(a->events);
+	a->events = NULL;
 	if (a->workloads_fd >= 0)
 		close(a->workloads_fd);
 	if (a->base_fd >= 0)
@@ -203,5 +266,7 @@ void agent_stop(struct agent *a)
 		close(a->root_fd);
 	if (a->state_fd >= 0)
 		close(a->state_fd);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
 	pthread_mutex_destroy(&a->reload_lock);
 }

@@ -23,6 +23,7 @@ struct agent {
 	int workloads_fd;     /* O_PATH fd of <base>/workloads */
 	char base_path[4096]; /* "/cgwarden": cgroup path of base, as ids are */
 	int state_fd;         /* O_PATH fd of the state directory */
+	int lock_fd;          /* <state>/agent.lock, locked: one agent per state directory */
 	struct auth auth;
 	struct http *http;
 	struct poller *poller;

@@ -1,9 +1,11 @@
 /* auth: token file, constant-time bearer check, Host and Origin checks. */
 #include "agent/auth.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/crypto.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -30,27 +32,62 @@ static int sha256(const void *p, size_t len, uint8_t out[32])
 	return gnutls_hash_fast(GNUTLS_DIG_SHA256, p, len, out) < 0 ? -EIO : 0;
 }
 
+/* Writes a fresh token to a temp file beside path and links it into place:
+ * a crash leaves either no token file or a whole one (never an empty file
+ * that would stop the next start), and link() does not replace a token
+ * another process created meanwhile. */
 static int create_token(const char *path, struct err *e)
 {
+	char tmp[4096 + 16], dir[4096], *slash;
 	uint8_t raw[32];
 	char hex[65];
-	int fd, r = 0;
+	int fd, dfd, r = 0;
 
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
+		return err_fail(e, -ENAMETOOLONG, "token_file", "path too long");
 	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
 		return err_fail(e, -EIO, "token_file", "getrandom failed: %m");
 	auth_hex(raw, sizeof(raw), hex);
-	hex[64] = '\n';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return err_fail(e, -errno, "token_file", "cannot create %s: %m", path);
-	if (write(fd, hex, sizeof(hex)) != (ssize_t)sizeof(hex) || fsync(fd) < 0)
-		r = err_fail(e, -EIO, "token_file", "cannot write %s: %m", path);
-	close(fd);
-	if (r < 0)
-		unlink(path);
 	explicit_bzero(raw, sizeof(raw));
+	hex[64] = '\n';
+	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
+	if (fd < 0) {
+		r = err_fail(e, -errno, "token_file", "cannot create %s: %m", tmp);
+		goto out;
+	}
+	if (write(fd, hex, sizeof(hex)) != (ssize_t)sizeof(hex) || fsync(fd) < 0)
+		r = err_fail(e, -EIO, "token_file", "cannot write %s: %m", tmp);
+	close(fd);
+	if (r == 0 && link(tmp, path) < 0 && errno != EEXIST)
+		r = err_fail(e, -errno, "token_file", "cannot create %s: %m", path);
+	unlink(tmp);
+	if (r == 0) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		dfd = open(slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+out:
 	explicit_bzero(hex, sizeof(hex));
 	return r;
+}
+
+/* RFC 6750 b64token: what fits in "Authorization: Bearer" unchanged. A
+ * token with blanks or control characters could never be presented. */
+static bool token_chars_ok(const char *t, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (isalnum((unsigned char)t[i]) || strchr("-._~+/", t[i])))
+		i++;
+	while (i < n && t[i] == '=')
+		i++;
+	return i == n && n > 0 && t[0] != '=';
 }
 
 int auth_load(const char *path, struct auth *ret, struct err *e)
@@ -61,12 +98,14 @@ int auth_load(const char *path, struct auth *ret, struct err *e)
 	ssize_t n;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Symlinks are followed (Kubernetes mounts Secrets as links into
+	 * "..data/"); what counts is the file reached, checked by fstat. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		r = create_token(path, e);
 		if (r < 0)
 			return r;
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd < 0)
 		return err_fail(e, -errno, "token_file", "cannot open %s: %m", path);
@@ -79,6 +118,12 @@ int auth_load(const char *path, struct auth *ret, struct err *e)
 		return err_fail(e, -EPERM, "token_file", "%s is readable by others (mode %03o): chmod 600 it", path,
 				st.st_mode & 0777);
 	}
+	/* Whoever owns the file may rewrite it, and so holds the API. */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		close(fd);
+		return err_fail(e, -EPERM, "token_file", "%s is owned by uid %u, not by us or root: chown it", path,
+				(unsigned)st.st_uid);
+	}
 	n = read(fd, tok, sizeof(tok) - 1);
 	close(fd);
 	if (n < 0)
@@ -86,11 +131,15 @@ int auth_load(const char *path, struct auth *ret, struct err *e)
 	while (n > 0 && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' '))
 		n--;
 	if (n > TOKEN_MAX)
-		return err_fail(e, -EINVAL, "token_file", "the token in %s is longer than %d bytes", path, TOKEN_MAX);
-	if (n < TOKEN_MIN)
-		return err_fail(e, -EINVAL, "token_file", "the token in %s is shorter than %d characters", path,
-				TOKEN_MIN);
-	r = sha256(tok, (size_t)n, a.digest);
+		r = err_fail(e, -EINVAL, "token_file", "the token in %s is longer than %d bytes", path, TOKEN_MAX);
+	else if (n < TOKEN_MIN)
+		r = err_fail(e, -EINVAL, "token_file", "the token in %s is shorter than %d characters", path,
+			     TOKEN_MIN);
+	else if (!token_chars_ok(tok, (size_t)n))
+		r = err_fail(e, -EINVAL, "token_file",
+			     "the token in %s may hold only letters, digits and -._~+/ (then '=' padding)", path);
+	else
+		r = sha256(tok, (size_t)n, a.digest);
 	explicit_bzero(tok, sizeof(tok));
 	if (r < 0)
 		return err_fail(e, r, "token_file", "sha256 failed");
@@ -121,20 +170,35 @@ bool auth_bearer_ok(const struct auth *a, const char *header)
 	return diff == 0;
 }
 
-/* The host part of "name:port", "[v6]:port" or "name", into out. */
-static void host_part(const char *s, char *out, size_t len)
+/* The host part of "name", "name:port", "[v6]" or "[v6]:port" into out;
+ * false for anything else (a port that is not 1-5 digits, text after "]",
+ * an empty name), so "127.0.0.1:1@evil" is not read as 127.0.0.1. */
+static bool host_part(const char *s, char *out, size_t len)
 {
-	const char *end;
+	const char *end, *port;
+	size_t digits;
 
 	if (s[0] == '[') {
 		end = strchr(s, ']');
-		end = end ? end + 1 : s + strlen(s);
-	} else {
-		end = strrchr(s, ':');
 		if (!end)
-			end = s + strlen(s);
+			return false;
+		end++;
+		port = *end ? end : NULL;
+	} else {
+		port = strchr(s, ':');
+		end = port ? port : s + strlen(s);
 	}
+	if (port) {
+		if (*port != ':')
+			return false;
+		digits = strspn(port + 1, "0123456789");
+		if (digits == 0 || digits > 5 || port[1 + digits] != '\0')
+			return false;
+	}
+	if (end == s || (size_t)(end - s) >= len)
+		return false;
 	snprintf(out, len, "%.*s", (int)(end - s), s);
+	return true;
 }
 
 bool auth_host_ok(const char *host, const char *listen, const struct config_list *allow)
@@ -142,14 +206,13 @@ bool auth_host_ok(const char *host, const char *listen, const struct config_list
 	static const char *const loopback[] = {"127.0.0.1", "localhost", "[::1]"};
 	char h[256], l[256];
 
-	if (!host || !*host || strlen(host) >= sizeof(h))
+	if (!host || !host_part(host, h, sizeof(h)))
 		return false;
-	host_part(host, h, sizeof(h));
 	for (size_t i = 0; i < 3; i++)
 		if (strcasecmp(h, loopback[i]) == 0)
 			return true;
-	host_part(listen, l, sizeof(l));
-	if (strcasecmp(h, l) == 0 && strcmp(l, "0.0.0.0") != 0 && strcmp(l, "[::]") != 0)
+	if (host_part(listen, l, sizeof(l)) && strcasecmp(h, l) == 0 && strcmp(l, "0.0.0.0") != 0 &&
+	    strcmp(l, "[::]") != 0)
 		return true;
 	for (size_t i = 0; allow && i < allow->n; i++)
 		if (strcasecmp(h, allow->v[i]) == 0)

@@ -1,10 +1,12 @@
 /* config: the option table and everything derived from it (see config.h). */
 #include "agent/config.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +38,7 @@ static const struct opt opts[] = {
 	 0},
 	{"token-file", T_STRING, OFF(token_file), "FILE",
 	 "bearer token for the API, created 0600 if missing (default STATE_DIR/token)", 0, 0},
-	{"auth-reads", T_BOOL, OFF(auth_reads), NULL, "require the token for reads too (/metrics, GETs, page)", 0,
+	{"auth-reads", T_BOOL, OFF(auth_reads), NULL, "require the token for reads too (/metrics, GETs, page); always on off loopback", 0,
 	 0},
 	{"tls-cert", T_STRING, OFF(tls_cert), "FILE", "serve HTTPS with this PEM certificate", 0, 0},
 	{"tls-key", T_STRING, OFF(tls_key), "FILE", "the PEM private key of --tls-cert", 0, 0},
@@ -357,28 +359,62 @@ int config_parse_args(struct config *c, int argc, char **argv, enum config_actio
 	return 0;
 }
 
-static bool is_loopback(const char *listen)
+int config_listen_parse(const char *listen, struct sockaddr_storage *ret_addr, bool *ret_loopback)
 {
-	return strncmp(listen, "127.", 4) == 0 || strncmp(listen, "localhost:", 10) == 0 ||
-	       strncmp(listen, "[::1]:", 6) == 0;
+	const char *colon = strrchr(listen, ':');
+	struct sockaddr_storage ss = {0};
+	char host[256];
+	uint64_t port;
+	size_t hlen;
+
+	if (!colon || num_u64(colon + 1, strlen(colon + 1), &port) < 0 || port == 0 || port > 65535)
+		return -EINVAL;
+	hlen = (size_t)(colon - listen);
+	if (hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		host[hlen - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			return -EINVAL;
+		*ret_loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (strcmp(host, "localhost") == 0)
+			snprintf(host, sizeof(host), "127.0.0.1");
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			return -EINVAL;
+		*ret_loopback = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	}
+	*ret_addr = ss;
+	return 0;
 }
 
 int config_validate(const struct config *c, struct err *e)
 {
+	struct sockaddr_storage addr;
 	enum log_level lvl;
+	bool loopback;
 
 	if (log_level_parse(c->log_level, &lvl) < 0)
 		return err_fail(e, -EINVAL, "log_level", "\"%s\" is not one of error, warn, info, debug", c->log_level);
-	if (!strrchr(c->listen, ':'))
-		return err_fail(e, -EINVAL, "listen", "\"%s\" is not ADDR:PORT", c->listen);
+	if (config_listen_parse(c->listen, &addr, &loopback) < 0)
+		return err_fail(e, -EINVAL, "listen", "\"%s\" is not IPv4:PORT, localhost:PORT or [IPv6]:PORT",
+				c->listen);
 	if (!!c->tls_cert != !!c->tls_key)
 		return err_fail(e, -EINVAL, c->tls_cert ? "tls_key" : "tls_cert",
 				"--tls-cert and --tls-key go together");
 	/* The API starts processes as root: never on the network in clear. */
-	if (!is_loopback(c->listen) && !c->tls_cert)
+	if (!loopback && !c->tls_cert)
 		return err_fail(e, -EPERM, "listen",
 				"refusing to listen on %s without TLS: give --tls-cert and --tls-key "
-				"(the token is always required off loopback)",
+				"(off loopback the token is required for every route but /healthz)",
 				c->listen);
 	if (c->cgroup_root[0] != '/')
 		return err_fail(e, -EINVAL, "cgroup_root", "must be an absolute path");

@@ -59,6 +59,12 @@ int config_parse_args(struct config *c, int argc, char **argv, enum config_actio
  * listen address without TLS and a token, watch paths that escape the root). */
 int config_validate(const struct config *c, struct err *e);
 
+/* Parses an ADDR:PORT listen address (IPv4, "localhost" or [IPv6]) into
+ * *ret_addr; *ret_loopback tells whether only this host can reach it.
+ * -EINVAL if malformed. */
+struct sockaddr_storage;
+int config_listen_parse(const char *listen, struct sockaddr_storage *ret_addr, bool *ret_loopback);
+
 /* --help text from the table. */
 void config_usage(FILE *out);
 

@@ -61,6 +61,8 @@ struct events {
 	struct hist hist[POLICIES_MAX];
 	size_t nhist;
 	struct http *h;
+	unsigned waking;         /* records between reading h and waking its streams */
+	pthread_cond_t woke;
 };
 
 static struct slot *at(struct events *ev, size_t i)
@@ -213,6 +215,7 @@ int events_open(int state_fd, size_t max, struct events **ret)
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&ev->lock, NULL);
+	pthread_cond_init(&ev->woke, NULL);
 	ev->max = max;
 	ev->next_id = 1;
 	ev->fd = -1;
@@ -254,14 +257,20 @@ void events_close(struct events *ev)
 	if (ev->dir_fd >= 0)
 		close(ev->dir_fd);
 	pthread_mutex_destroy(&ev->lock);
+	pthread_cond_destroy(&ev->woke);
 	free(ev->ring);
 	free(ev);
 }
 
 void events_set_http(struct events *ev, struct http *h)
 {
+	if (!ev)
+		return;
 	pthread_mutex_lock(&ev->lock);
 	ev->h = h;
+	/* Unset before http_stop(): no record may still be waking its streams. */
+	while (!h && ev->waking)
+		pthread_cond_wait(&ev->woke, &ev->lock);
 	pthread_mutex_unlock(&ev->lock);
 }
 
@@ -361,9 +370,17 @@ int64_t events_record(struct events *ev, const char *workload, const char *actor
 	push(ev, n, line, strlen(line));
 	count(ev, workload ? workload : "", actor, action);
 	h = ev->h;
+	ev->waking += h != NULL;
 	pthread_mutex_unlock(&ev->lock);
 	cJSON_Delete(j);
-	http_stream_wake_all(h);
+	if (h) {
+		/* Outside the lock: a stream's producer takes it too. */
+		http_stream_wake_all(h);
+		pthread_mutex_lock(&ev->lock);
+		if (--ev->waking == 0)
+			pthread_cond_broadcast(&ev->woke);
+		pthread_mutex_unlock(&ev->lock);
+	}
 	return n;
 }
 
@@ -383,7 +400,8 @@ void events_list(struct events *ev, int64_t since, size_t limit, struct buf *b)
 		buf_append(b, s->line, s->len);
 		next = s->id;
 	}
-	buf_printf(b, "],\"next_since\":%lld,\"more\":%s}", (long long)next, i < ev->n ? "true" : "false");
+	buf_printf(b, "],\"next_since\":%lld,\"more\":%s,\"last_id\":%lld}", (long long)next,
+		   i < ev->n ? "true" : "false", (long long)(ev->next_id - 1));
 	pthread_mutex_unlock(&ev->lock);
 }
 

@@ -29,12 +29,13 @@ int events_open(int state_fd, size_t max, struct events **ret);
 int64_t events_record(struct events *ev, const char *workload, const char *actor, const char *action,
 		      const struct cJSON *old_value, const struct cJSON *new_value, const char *reason);
 
-/* Streams are woken on each new event. */
+/* Streams are woken on each new event. Set NULL before http_stop(): it
+ * returns once no event being recorded still wakes streams of h. */
 void events_set_http(struct events *ev, struct http *h);
 
 /* One page of the log, events with id > since (at most limit, oldest
- * first), as the JSON text {"events": [...], "next_since": N, "more": bool}
- * appended to b. */
+ * first), as the JSON text {"events": [...], "next_since": N, "more": bool,
+ * "last_id": newest id} appended to b. */
 void events_list(struct events *ev, int64_t since, size_t limit, struct buf *b);
 
 /* The id of the newest event (0 when there is none). */

@@ -7,7 +7,9 @@
 #include "agent/http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <cjson/cJSON.h>
+#include <gnutls/gnutls.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -54,11 +56,13 @@ struct http {
 	pthread_t reaper;
 	pthread_cond_t reaper_cond;
 	bool stopping;
+	bool loopback; /* listening on loopback: reads may be open */
 };
 
 struct http_deferred {
 	struct http_deferred *prev, *next;
-	struct conn *c;
+	struct http *h;
+	struct conn *c; /* NULL once the connection is gone (see on_completed) */
 	bool done;
 	int code;
 	struct err err;
@@ -239,6 +243,23 @@ size_t http_stream_count(struct http *h)
 	return n;
 }
 
+static void response_release(struct response *rs)
+{
+	cJSON_Delete(rs->json);
+	rs->json = NULL;
+	if (rs->static_body)
+		;
+	else if (rs->body_free)
+		rs->body_free(rs->body_free_cls);
+	else
+		free(rs->body);
+	rs->body = NULL;
+	rs->body_free = NULL;
+	if (rs->stream)
+		stream_free(rs->stream);
+	rs->stream = NULL;
+}
+
 /* ---- deferred responses ----------------------------------------------- */
 
 struct http_deferred *http_defer(struct request *rq)
@@ -249,6 +270,7 @@ struct http_deferred *http_defer(struct request *rq)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
+	d->h = c->h;
 	d->c = c;
 	c->deferred = d;
 	pthread_mutex_lock(&c->h->lock);
@@ -263,15 +285,9 @@ struct http_deferred *http_defer(struct request *rq)
 
 void http_complete(struct http_deferred *d, int code, const struct err *e, struct response *rs)
 {
-	struct http *h = d->c->h;
+	struct http *h = d->h;
 
 	pthread_mutex_lock(&h->lock);
-	d->code = code;
-	if (e)
-		d->err = *e;
-	if (rs)
-		d->rs = *rs;
-	d->done = true;
 	if (d->prev)
 		d->prev->next = d->next;
 	else
@@ -279,25 +295,26 @@ void http_complete(struct http_deferred *d, int code, const struct err *e, struc
 	if (d->next)
 		d->next->prev = d->prev;
 	d->prev = d->next = NULL;
+	if (!d->c) {
+		/* The connection closed while we waited: nobody to answer. */
+		pthread_mutex_unlock(&h->lock);
+		if (rs)
+			response_release(rs);
+		free(d);
+		return;
+	}
+	d->code = code;
+	if (e)
+		d->err = *e;
+	if (rs)
+		d->rs = *rs;
+	d->done = true;
 	MHD_resume_connection(d->c->rq.conn);
 	pthread_mutex_unlock(&h->lock);
 }
 
 /* ---- responses ------------------------------------------------------- */
 
-static void response_release(struct response *rs)
-{
-	cJSON_Delete(rs->json);
-	rs->json = NULL;
-	if (rs->static_body)
-		;
-	else if (rs->body_free)
-		rs->body_free(rs->body_free_cls);
-	else
-		free(rs->body);
-	rs->body = NULL;
-	rs->body_free = NULL;
-}
 
 static enum MHD_Result queue_response(struct conn *c, struct response *rs)
 {
@@ -356,18 +373,42 @@ static enum MHD_Result queue_response(struct conn *c, struct response *rs)
 /* ---- request checks -------------------------------------------------- */
 
 struct framing {
-	unsigned content_length, transfer_encoding;
+	unsigned content_length, transfer_encoding, host;
+	bool te_chunked; /* every Transfer-Encoding is exactly "chunked" */
+	bool bad_name;   /* a header name that is not an RFC 9110 token */
 };
 
+static bool is_token(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || strchr("!#$%&'*+-.^_`|~", *s)))
+			return false;
+	return true;
+}
+
+/* MHD keeps repeated headers and answers lookups with the first: count
+ * them, so "Host: 127.0.0.1" followed by "Host: evil.example" is refused
+ * rather than judged by the half that looks harmless. */
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct framing *f = cls;
 
-	(void)kind, (void)value;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+	(void)kind;
+	/* libmicrohttpd 0.9.75 keeps "Host : x" as a header named "Host "
+	 * (its check for blanks before the colon is inverted); a proxy in
+	 * front might read it as Host. RFC 9112 5.1: reject with 400. */
+	if (!is_token(key))
+		f->bad_name = true;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		f->content_length++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->transfer_encoding++;
+		f->te_chunked = f->transfer_encoding == 1 && value && strcasecmp(value, "chunked") == 0;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		f->host++;
+	}
 	return MHD_YES;
 }
 
@@ -389,6 +430,11 @@ static int check_headers(struct conn *c, const char *url, const char *method)
 	size_t idx;
 	int r;
 
+	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.bad_name)
+		return err_fail(&c->err, -EBADMSG, "headers", "a header name holds blanks or separators");
+	if (f.host > 1)
+		return err_fail(&c->err, -EBADMSG, "Host", "more than one Host header");
 	host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	pthread_mutex_lock(&a->reload_lock);
 	r = auth_host_ok(host, a->cfg.listen, &a->cfg.allow_hosts);
@@ -397,12 +443,15 @@ static int check_headers(struct conn *c, const char *url, const char *method)
 		return err_fail(&c->err, -EPERM, "Host", "Host \"%s\" is not allowed (see --allow-host)",
 				host ? host : "");
 
-	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_framing, &f);
 	if (f.content_length > 1)
 		return err_fail(&c->err, -EBADMSG, "Content-Length", "more than one Content-Length header");
 	if (f.content_length && f.transfer_encoding)
 		return err_fail(&c->err, -EBADMSG, "Transfer-Encoding",
 				"Content-Length together with Transfer-Encoding");
+	/* libmicrohttpd decodes only "chunked"; it would wait for the end of
+	 * any other coding until the timeout. */
+	if (f.transfer_encoding && !f.te_chunked)
+		return err_fail(&c->err, -EBADMSG, "Transfer-Encoding", "only Transfer-Encoding: chunked is accepted");
 
 	r = router_match(api_routes, api_routes_count, method, url, &rq->params, &idx, c->allow, sizeof(c->allow));
 	if (r == -ENOENT)
@@ -413,14 +462,14 @@ static int check_headers(struct conn *c, const char *url, const char *method)
 		return err_fail(&c->err, r, "path", "malformed path");
 	rq->route = &api_routes[idx];
 
-	/* Mutations always need the token; reads only with --auth-reads;
-	 * /healthz never (liveness probes carry no secrets). */
+	/* Mutations always need the token; reads with --auth-reads or off
+	 * loopback; /healthz never (liveness probes carry no secrets). */
 	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth_bearer_ok(&a->auth, v)) {
 		snprintf(c->actor, sizeof(c->actor), "token:%s", a->auth.id);
 		rq->actor = c->actor;
 	} else if ((rq->route->flags & ROUTE_MUTATES) ||
-		   (a->cfg.auth_reads && strcmp(rq->route->pattern, "/healthz") != 0)) {
+		   ((a->cfg.auth_reads || !h->loopback) && strcmp(rq->route->pattern, "/healthz") != 0)) {
 		return err_fail(&c->err, -EACCES, "Authorization",
 				v ? "wrong bearer token" : "this route needs Authorization: Bearer <token>");
 	}
@@ -545,8 +594,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		return MHD_YES;
 	if (r < 0) {
 		response_release(&rs);
-		if (rs.stream)
-			stream_free(rs.stream);
 		err_fail(&c->rq.err, r, NULL, "%s", strerror(-r));
 		return queue_error(mc, &c->rq.err, NULL);
 	}
@@ -563,6 +610,20 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, e
 	if (log_get_level() >= LOG_DEBUG)
 		log_debug("http %s %s done (%d)", c->rq.method, c->rq.path, (int)toe);
 	touch(c, false);
+	if (c->deferred) {
+		/* Answered but not yet sent (the daemon is stopping), or still
+		 * waited on: free it now, or let http_complete() free it. */
+		struct http_deferred *d = c->deferred;
+		pthread_mutex_lock(&c->h->lock);
+		d->c = NULL;
+		if (d->done) {
+			pthread_mutex_unlock(&c->h->lock);
+			response_release(&d->rs);
+			free(d);
+		} else {
+			pthread_mutex_unlock(&c->h->lock);
+		}
+	}
 	buf_free(&c->body);
 	free(c);
 	*con_cls = NULL;
@@ -679,37 +740,6 @@ const char *http_header(const struct request *rq, const char *name)
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *ret_v6)
-{
-	const char *colon = strrchr(listen, ':');
-	char host[256];
-	uint64_t port;
-
-	if (!colon || num_u64(colon + 1, strlen(colon + 1), &port) < 0 || port == 0 || port > 65535)
-		return -EINVAL;
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		host[strlen(host) - 1] = '\0';
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
-			return -EINVAL;
-		*ret_v6 = true;
-		return 0;
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons((uint16_t)port);
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-		return -EINVAL;
-	*ret_v6 = false;
-	return 0;
-}
-
 static int read_pem(const char *path, char **ret, struct err *e, const char *field)
 {
 	size_t len;
@@ -718,35 +748,75 @@ static int read_pem(const char *path, char **ret, struct err *e, const char *fie
 	return r < 0 ? err_fail(e, r, field, "cannot read %s: %s", path, strerror(-r)) : 0;
 }
 
+static void free_secret(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* libmicrohttpd only says that the daemon did not start: load the pair
+ * with GnuTLS first, so a bad file is named with GnuTLS's reason. */
+static int check_tls_pair(const struct config *cfg, const char *cert, const char *key, struct err *e)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_datum_t c = {(unsigned char *)cert, (unsigned)strlen(cert)};
+	gnutls_datum_t k = {(unsigned char *)key, (unsigned)strlen(key)};
+	int r;
+
+	if (gnutls_certificate_allocate_credentials(&cred) < 0)
+		return -ENOMEM;
+	r = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls_certificate_free_credentials(cred);
+	if (r < 0)
+		return err_fail(e, -EINVAL, "tls_cert", "%s and %s are not a PEM certificate and its key: %s",
+				cfg->tls_cert, cfg->tls_key, gnutls_strerror(r));
+	return 0;
+}
+
+/* TLS 1.2 and 1.3 only (GnuTLS priority string). */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
 int http_start(struct agent *a, struct http **ret, struct err *e)
 {
 	struct sockaddr_storage ss;
 	struct http *h;
 	unsigned flags;
-	bool v6, loopback;
+	bool loopback;
 	int r;
 
-	r = parse_listen(a->cfg.listen, &ss, &v6);
+	r = config_listen_parse(a->cfg.listen, &ss, &loopback);
 	if (r < 0)
 		return err_fail(e, r, "listen", "\"%s\" is not IPv4:PORT or [IPv6]:PORT", a->cfg.listen);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->agent = a;
+	h->loopback = loopback;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->reaper_cond, NULL);
 	if (a->cfg.tls_cert) {
 		r = read_pem(a->cfg.tls_cert, &h->tls_cert, e, "tls_cert");
 		if (r == 0)
 			r = read_pem(a->cfg.tls_key, &h->tls_key, e, "tls_key");
+		if (r == 0)
+			r = check_tls_pair(&a->cfg, h->tls_cert, h->tls_key, e);
 		if (r < 0)
 			goto fail;
 	}
-	loopback = v6 ? IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr)
-		      : (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
 
+	/* Every limit explicit, none left to libmicrohttpd's defaults:
+	 *  - connections: --max-connections in all (split across the worker
+	 *    threads; a full worker stops accepting and the others take
+	 *    over), --max-connections-per-ip off loopback;
+	 *  - --connection-timeout of inactivity (MHD), and the reaper for
+	 *    requests that trickle in but never complete;
+	 *  - 32 KiB of memory per connection: it holds the request line and
+	 *    headers, so more than that is answered 431 (414 for the URL) by
+	 *    libmicrohttpd itself, before any handler runs; bodies are read
+	 *    by the handler into their own buffer, capped at --max-body. */
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-		(v6 ? MHD_USE_IPv6 : 0) | (h->tls_cert ? MHD_USE_TLS : 0);
+		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (h->tls_cert ? MHD_USE_TLS : 0);
 	struct MHD_OptionItem opts[] = {
 		{MHD_OPTION_SOCK_ADDR, 0, &ss},
 		{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)a->cfg.threads, NULL},
@@ -764,12 +834,12 @@ int http_start(struct agent *a, struct http **ret, struct err *e)
 		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, h},
 		{h->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->tls_cert},
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key},
-		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
 		{MHD_OPTION_END, 0, NULL},
 	};
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!h->d) {
-		r = err_fail(e, -EADDRINUSE, "listen", "cannot serve on %s (in use, or TLS files invalid)",
+		r = err_fail(e, -EADDRINUSE, "listen", "cannot serve on %s (address in use or not local)",
 			     a->cfg.listen);
 		goto fail;
 	}
@@ -782,7 +852,9 @@ int http_start(struct agent *a, struct http **ret, struct err *e)
 	return 0;
 fail:
 	free(h->tls_cert);
-	free(h->tls_key);
+	free_secret(h->tls_key);
+	pthread_cond_destroy(&h->reaper_cond);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 	return r;
 }
@@ -812,7 +884,8 @@ void http_stop(struct http *h)
 	}
 	MHD_stop_daemon(h->d);
 	free(h->tls_cert);
-	free(h->tls_key);
+	free_secret(h->tls_key);
+	pthread_cond_destroy(&h->reaper_cond);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

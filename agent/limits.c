@@ -208,6 +208,16 @@ static int parse_cpu_max(const cJSON *v, const char *field, uint64_t *ret, struc
 	return 0;
 }
 
+int limits_parse_size(const cJSON *v, const char *field, uint64_t *ret, struct err *e)
+{
+	return parse_size(v, field, 0, ret, e);
+}
+
+int limits_parse_cpu(const cJSON *v, const char *field, uint64_t *ret_ppm, struct err *e)
+{
+	return parse_cpu_max(v, field, ret_ppm, e);
+}
+
 /* "0-1,3": the kernel's list format; "" means the parent's set. */
 static int parse_list(const cJSON *v, const char *field, char *out, size_t len, struct err *e)
 {

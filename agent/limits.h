@@ -58,6 +58,12 @@ struct limits {
  * spec, "" in a PATCH). No I/O except resolving io devices via /sys. */
 int limits_parse(const struct cJSON *j, const char *prefix, struct limits *ret, struct err *e);
 
+/* The value rules of the shape, for other documents that carry sizes and
+ * CPU shares (policies): a size ("512M", bytes, "max" as LIMITS_MAX, below
+ * 2^63) and a cpu.max value ("50%", cores, "max") in millionths of a CPU. */
+int limits_parse_size(const struct cJSON *v, const char *field, uint64_t *ret, struct err *e);
+int limits_parse_cpu(const struct cJSON *v, const char *field, uint64_t *ret_ppm, struct err *e);
+
 /* Writes the named fields to the cgroup at cg_fd. If the kernel refuses one
  * (-ERR_KERNEL_REFUSED, or -EBUSY for cpuset), the earlier writes of the
  * same call are rolled back to the values read before it started. */

@@ -1,15 +1,41 @@
 /* main: cgwarden's entry point. Parses the configuration, starts the agent
  * and waits for signals: SIGTERM/SIGINT stop it, SIGHUP reloads the config
  * file. The only place that exits. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "agent/log.h"
+#include "agent/monitor.h"
+
+/* Descriptors inherited from whoever started us (a shell's, a test
+ * runner's, a supervisor's) would pass on into every workload: mark them
+ * close-on-exec before any thread or child exists. They stay usable. */
+static void cloexec_inherited(void)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	d = opendir("/proc/self/fd"); /* kernels before 5.11 */
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd > 2 && fd != dirfd(d))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+}
 
 static void print_err(const char *what, const struct err *e, int r)
 {
@@ -20,11 +46,15 @@ static void print_err(const char *what, const struct err *e, int r)
 int main(int argc, char **argv)
 {
 	static struct agent a;
-	enum config_action action;
+	enum config_action action = CONFIG_RUN; /* read on failure too */
 	struct err e = {0};
 	sigset_t set;
 	int r, sig;
 
+	/* The per-workload monitor is this binary run again (monitor.h). */
+	if (argc > 1 && strcmp(argv[1], "monitor") == 0)
+		return monitor_main(argc, argv);
+	cloexec_inherited();
 	r = config_defaults(&a.cfg);
 	if (r < 0)
 		return 1;

@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "agent/api.h"
+#include "agent/events.h"
 #include "agent/prom.h"
 #include "probes/psi.h"
 
@@ -77,6 +78,7 @@ int metrics_handle(struct request *rq, struct response *rs)
 	struct buf b = BUF_INIT;
 
 	metrics_render_host(rq->agent, &b);
+	events_render_metrics(rq->agent->events, &b);
 	rs->body = buf_steal(&b, &rs->body_len);
 	if (!rs->body)
 		return -ENOMEM;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +40,26 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int state_write(int dir_fd, const char *name, const void *data, size_t len)
+/* Two threads writing the same name would share its temp file and could
+ * rename a mix of both: writers of one name take turns (locks striped by
+ * a hash of the name, so unrelated writes still run in parallel). */
+#define STRIPES 32
+static pthread_mutex_t stripes[STRIPES] = {[0 ... STRIPES - 1] = PTHREAD_MUTEX_INITIALIZER};
+
+static pthread_mutex_t *stripe_of(const char *name)
 {
-	char tmp[300];
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return &stripes[h % STRIPES];
+}
+
+static int write_locked(int dir_fd, const char *name, const char *tmp, const void *data, size_t len)
+{
 	const char *crash;
 	int fd, r;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
-		return -ENAMETOOLONG;
 	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
@@ -66,6 +80,23 @@ int state_write(int dir_fd, const char *name, const void *data, size_t len)
 	return fsync(dir_fd) < 0 ? -errno : 0;
 fail:
 	unlinkat(dir_fd, tmp, 0);
+	return r;
+}
+
+int state_write(int dir_fd, const char *name, const void *data, size_t len)
+{
+	pthread_mutex_t *m = stripe_of(name);
+	char tmp[300];
+	int r;
+
+	/* The temp file must sit beside the target for rename() to be atomic. */
+	if (!*name || strchr(name, '/'))
+		return -EINVAL;
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(m);
+	r = write_locked(dir_fd, name, tmp, data, len);
+	pthread_mutex_unlock(m);
 	return r;
 }
 

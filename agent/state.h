@@ -9,7 +9,9 @@
  * paths): O_DIRECTORY|O_CLOEXEC, never following a symlink at the end. */
 int state_open_dir(int dir_fd, const char *path, int *ret_fd);
 
-/* Atomically replaces name in dir_fd with data (mode 0600). */
+/* Atomically replaces name (one path element) in dir_fd with data (mode
+ * 0600), through the temp file ".<name>.tmp". Safe to call from several
+ * threads, also for the same name. */
 int state_write(int dir_fd, const char *name, const void *data, size_t len);
 
 /* Reads name in dir_fd whole, at most max bytes (-EFBIG past it); the

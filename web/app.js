@@ -658,7 +658,7 @@
 	 * card shows its limits alone. */
 	function showFigures(card, v, mem, io, pids) {
 		const n = card.node;
-		$('.f-cpu', n).textContent = `${fmtCores(v.cpu)}${num(card.lines.cores) ? ` of ${fixed(card.lines.cores, 2)}` : ''}`;
+		$('.f-cpu', n).textContent = `${fixed(v.cpu, 2)}${num(card.lines.cores) ? ` of ${fixed(card.lines.cores, 2)}` : ''} cores`;
 		$('.f-mem', n).textContent = `${fmtMiB(mem)}${card.lines.memMax ? ` of ${fmtMiB(card.lines.memMax)}` : ''}`;
 		$('.f-io', n).textContent = io ? `${fixed(io.ior, 2)} / ${fixed(io.iow, 2)} MB/s` : '–';
 		$('.f-psi', n).textContent = `${['cpu', 'memory', 'io'].map((r) => fixed(v[`${r}_some`], 1)).join(' / ')} %`;
@@ -949,6 +949,31 @@
 		return typeof v === 'string' ? v : JSON.stringify(v);
 	}
 
+	/* {"cpu":{"max":0.5}} -> [["cpu.max", 0.5]]; arrays as io.max[0].rbps */
+	function flatten(v, prefix = '', out = []) {
+		if (v && typeof v === 'object') {
+			for (const [k, x] of Object.entries(v)) flatten(x, Array.isArray(v) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k, out);
+		} else out.push([prefix, v]);
+		return out;
+	}
+
+	/* An event's old and new values as "cpu.max 0.5 → 0.3, memory.max 256M → 96M". */
+	function changeText(o, nv) {
+		if (!(o && typeof o === 'object') && !(nv && typeof nv === 'object')) {
+			const a = valueText(o), b = valueText(nv);
+			return a || b ? `${a || '–'} → ${b || '–'}` : '';
+		}
+		const before = new Map(flatten(o));
+		const show = (path, v) => (v === undefined ? '–' : /memory\.|bps$/.test(path) ? sizeText(v) : valueText(v));
+		const parts = [];
+		for (const [path, v] of flatten(nv)) {
+			const old = before.get(path);
+			if (old === v && /device$/.test(path)) parts.push(`${path} ${v}`);
+			else if (old !== v) parts.push(`${path} ${show(path, old)} → ${show(path, v)}`);
+		}
+		return parts.join(', ') || 'no change';
+	}
+
 	function addEvent(e, fresh) {
 		const id = shape.eId(e);
 		if (id !== undefined) {
@@ -956,13 +981,12 @@
 			events.seen.add(id);
 			if (num(id) && id > events.last) events.last = id;
 		}
-		const o = valueText(shape.eOld(e)), nv = valueText(shape.eNew(e));
 		const tr = el('tr', { class: fresh ? 'new' : '' },
 			el('td', { class: 'time', text: timeText(shape.eTime(e)) }),
 			el('td', { text: shape.eWorkload(e) }),
 			el('td', { text: shape.eActor(e) }),
 			el('td', { text: shape.eAction(e) }),
-			el('td', { text: o || nv ? `${o || '–'} → ${nv || '–'}` : '' }),
+			el('td', { text: changeText(shape.eOld(e), shape.eNew(e)) }),
 			el('td', { text: shape.eReason(e) }));
 		const body = $('#events-body');
 		body.prepend(tr);
@@ -971,10 +995,12 @@
 		if (fresh) setTimeout(() => tr.classList.remove('new'), 5000);
 	}
 
-	/* The log so far, oldest first, page by page ({"events", "next_since",
-	 * "more"}); the table keeps the newest MAX_ROWS. */
+	/* The newest MAX_ROWS events of the log, oldest first, page by page
+	 * ({"events", "next_since", "more", "last_id"}). */
 	async function loadEvents() {
-		let since = 0;
+		const head = await poll('/api/v1/events?since=0&limit=1', 'Event log');
+		if (!head) return false;
+		let since = num(head.last_id) ? Math.max(0, head.last_id - events.MAX_ROWS) : 0;
 		for (let pages = 0; pages < 100; pages++) {
 			const j = await poll(`/api/v1/events?since=${since}&limit=1000`, 'Event log');
 			if (!j) return false;

@@ -28,12 +28,19 @@ const OUT = env('CGW_ARTIFACTS');
 const T = 180000; /* the guest is emulated: generous waits, always for a condition */
 
 const problems = [];
+const expected = []; /* HTTP errors the test provokes on purpose */
+let allow = null; /* the status of the one HTTP error the current step provokes */
 let step = 'start';
 let current = null; /* the page, for a screenshot when a step fails */
 const log = (...a) => console.error(`# [${step}]`, ...a);
 
 function watch(page, label) {
 	page.on('console', (m) => {
+		/* Chromium logs every HTTP error of a fetch; only the one provoked is allowed */
+		if (allow && m.text().includes(`status of ${allow}`)) {
+			expected.push(m.text());
+			return;
+		}
 		if (m.type() === 'error' || /Content.Security.Policy|Refused to/i.test(m.text()))
 			problems.push(`${label} console ${m.type()} during ${step}: ${m.text()} ${JSON.stringify(m.location())}`);
 	});
@@ -61,6 +68,23 @@ const countColor = ([sel, rgb]) => {
 	return n;
 };
 
+/* Provokes one HTTP error from the agent and waits for it to show in the
+ * element at sel (with its status); Chromium's console line for it is
+ * expected, no other. */
+async function provoke(page, status, act, sel) {
+	const saved = step;
+	step = `${saved}: the agent's ${status}`;
+	allow = status;
+	expected.length = 0;
+	await act();
+	await page.waitForFunction(([s, st]) => document.querySelector(s)?.textContent.includes(`(${st} `), [sel, status], { timeout: T });
+	log('the agent\'s error shown:', await page.locator(sel).textContent());
+	for (let i = 0; i < 100 && !expected.length; i++) await page.waitForTimeout(100); /* console events come apart */
+	allow = null;
+	step = saved;
+	if (expected.length !== 1) throw new Error(`expected one HTTP ${status} logged, saw ${expected.length}`);
+}
+
 async function main() {
 	const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
 	try {
@@ -85,7 +109,7 @@ async function main() {
 		/* CPU in use, under a cpu.max that the figures and the chart show */
 		await page.waitForFunction((w) => {
 			const t = document.querySelector(`article.card[data-workload="${w}"] .f-cpu`)?.textContent || '';
-			const m = /^(\d+\.\d+) cores of (\d+\.\d+)/.exec(t);
+			const m = /^(\d+\.\d+) of (\d+\.\d+) cores/.exec(t);
 			return m && +m[1] > 0.01 && +m[2] > 0;
 		}, W, { timeout: T });
 		const cpuText = await card.locator('.f-cpu').textContent();
@@ -139,6 +163,12 @@ async function main() {
 		}, [W, +SET_CPU], { timeout: T });
 		log('after apply:', await card.locator('.f-cpu').textContent(), '/', await card.locator('.f-mem').textContent());
 
+		/* a value only the kernel refuses (no such CPU): its 422 shows next to the field */
+		await provoke(page, 422, async () => {
+			await input('cpuset.cpus').fill('999');
+			await form.locator('button[type=submit]').click();
+		}, `article.card[data-workload="${W}"] [data-error-for="cpuset.cpus"]`);
+
 		step = 'freeze and thaw';
 		await card.locator('button[data-action=freeze]').click();
 		await page.waitForFunction((w) => /frozen/i.test(document.querySelector(`article.card[data-workload="${w}"] .badge.state`).textContent), W, { timeout: T });
@@ -155,6 +185,12 @@ async function main() {
 		const memErr = await page.locator('#launch-form [data-error-for="limits.memory.max"]').textContent();
 		if (!memErr) throw new Error('the launch form took memory.max "1X"');
 		await page.fill('#launch-mem', '64M');
+		/* a name taken: the agent's error (409, field "name") shows next to the field */
+		await provoke(page, 409, async () => {
+			await page.fill('#launch-name', W);
+			await page.locator('#launch-form button[type=submit]').click();
+		}, '#launch-form [data-error-for="name"]');
+		await page.fill('#launch-name', LAUNCH);
 		await page.locator('#launch-form button[type=submit]').click();
 		const launched = page.locator(`article.card[data-workload="${LAUNCH}"]`);
 		await launched.waitFor({ state: 'visible', timeout: T });
@@ -190,7 +226,7 @@ async function main() {
 		watch(pp, 'phone');
 		await pp.goto(URL);
 		await pp.locator(`article.card[data-workload="${W}"]`).waitFor({ state: 'visible', timeout: T });
-		await pp.waitForFunction((w) => / cores/.test(document.querySelector(`article.card[data-workload="${w}"] .f-cpu`).textContent), W, { timeout: T });
+		await pp.waitForFunction((w) => /^\d+\.\d+ of .* cores/.test(document.querySelector(`article.card[data-workload="${w}"] .f-cpu`).textContent), W, { timeout: T });
 		const pOverflow = await pp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 		if (pOverflow > 1) problems.push(`at phone width the page is ${pOverflow}px too wide`);
 		await pp.screenshot({ path: path.join(OUT, 'dashboard-phone.png'), fullPage: true });

@@ -1,8 +1,10 @@
 /* Unit tests of the configuration: flags, the JSON file, precedence,
  * validation naming the bad field. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,14 +134,52 @@ static void test_file_errors(void **state)
 	}
 }
 
+/* Which listen addresses are loopback decides whether TLS is required and
+ * reads are open: parsed as addresses, never by string prefix. */
+static void test_listen(void **state)
+{
+	static const struct {
+		const char *listen;
+		int ret;
+		bool loopback;
+	} cases[] = {
+		{"127.0.0.1:9851", 0, true},     {"127.1.2.3:1", 0, true},      {"localhost:80", 0, true},
+		{"[::1]:9851", 0, true},         {"0.0.0.0:9851", 0, false},    {"10.0.2.15:9851", 0, false},
+		{"[::]:9851", 0, false},         {"[::ffff:127.0.0.1]:1", 0, false},
+		{"127.0.0.1", -EINVAL, false},   {"127.0.0.1:0", -EINVAL, false}, {"127.0.0.1:65536", -EINVAL, false},
+		{"127.0.0.1.evil:1", -EINVAL, false}, {"127.0.0.1:+1", -EINVAL, false}, {":9851", -EINVAL, false},
+		{"[::1:9851", -EINVAL, false},   {"[]:1", -EINVAL, false},      {"example.com:1", -EINVAL, false},
+	};
+	struct sockaddr_storage ss;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool lo = !cases[i].loopback;
+		int r = config_listen_parse(cases[i].listen, &ss, &lo);
+		if (r != cases[i].ret || (r == 0 && lo != cases[i].loopback))
+			fail_msg("%s: got %d loopback %d", cases[i].listen, r, lo);
+	}
+}
+
 static void test_validate(void **state)
 {
 	struct config c;
 	struct err e = {0};
 	char *argv[] = {"cgwarden", "--listen", "0.0.0.0:9851", NULL};
 	char *argv2[] = {"cgwarden", "--watch", "../etc", NULL};
+	char *argv3[] = {"cgwarden", "--listen", "0.0.0.0:9851", "--tls-cert", "c.pem", "--tls-key", "k.pem", NULL};
+	char *argv4[] = {"cgwarden", "--listen", "127.0.0.1", NULL};
 
 	(void)state;
+	/* Off loopback with TLS: accepted (the token is always loaded). */
+	assert_int_equal(parse(&c, &e, 7, argv3), 0);
+	assert_int_equal(config_validate(&c, &e), 0);
+	config_free(&c);
+	assert_int_equal(parse(&c, &e, 3, argv4), 0);
+	assert_int_equal(config_validate(&c, &e), -EINVAL);
+	assert_string_equal(e.field, "listen");
+	config_free(&c);
+	memset(&e, 0, sizeof(e));
 	assert_int_equal(parse(&c, &e, 3, argv), 0);
 	assert_int_equal(config_validate(&c, &e), -EPERM);
 	assert_string_equal(e.field, "listen");
@@ -175,7 +215,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_bad_flags),   cmocka_unit_test(test_file_and_precedence),
 		cmocka_unit_test(test_file_errors), cmocka_unit_test(test_validate),
-		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_duration),    cmocka_unit_test(test_listen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,7 @@ static void test_record_and_list(void **state)
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "events"), 0), "id")->valueint, 2);
 	assert_int_equal(cJSON_GetObjectItem(p, "next_since")->valueint, 2);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(p, "more")));
+	assert_int_equal(cJSON_GetObjectItem(p, "last_id")->valueint, 3);
 	cJSON_Delete(p);
 	p = page(ev, 3, 10);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(p, "events")), 0);

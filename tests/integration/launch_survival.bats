@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# Workloads outlive the agent (their monitors keep them), a restarted agent
+# finds them all as the kernel has them, and the registry holds up under
+# abuse: a cgroup removed underneath, racing creates, many start/stop
+# cycles, the workload cap.
+
+load helpers
+load launch_helpers
+
+setup_file() {
+	make_rootfs
+	agent_start --max-workloads 70
+	echo "$CGW_PID" >"$BATS_FILE_TMPDIR/pid"
+	export CGW_STATE CGW_PARENT CGW_LOG ROOTFS
+}
+
+teardown_file() {
+	CGW_PID=$(cat "$BATS_FILE_TMPDIR/pid")
+	agent_stop
+	cgroup_cleanup
+}
+
+# restart: kill -9 of the agent is done by the caller; start it again on the
+# same state directory and cgroup parent.
+restart() {
+	agent_start --max-workloads 70 3>&-
+	echo "$CGW_PID" >"$BATS_FILE_TMPDIR/pid"
+}
+
+ticks() { logs "$1"; grep -c tick <<<"$body"; }
+
+@test "kill -9 of the agent with 50 workloads: a restarted agent finds them all, logs go on, exits are kept" {
+	CGW_PID=$(cat "$BATS_FILE_TMPDIR/pid")
+	trig=$(mktemp -d /tmp/cgw-trig.XXXXXX)
+	for i in $(seq -w 1 50); do
+		create '{"name":"s'$i'","command":["/bin/sh","-c","i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.5; done"],
+			"rootfs":{"path":"'"$ROOTFS"'"},"limits":{"memory":{"max":"64M"},"pids":{"max":32}}}'
+		[ "$code" = 201 ] || { echo "s$i: $body"; false; }
+	done
+	create '{"name":"exiter","command":["/bin/sh","-c","while [ ! -e /trig/go ]; do sleep 0.1; done; exit 7"],
+		"rootfs":{"path":"'"$ROOTFS"'"},"mounts":[{"source":"'"$trig"'","target":"/trig"}]}'
+	[ "$code" = 201 ]
+	create '{"name":"www","command":["/bin/httpd","-f","-p","127.0.0.1:80","-h","/www"],
+		"rootfs":{"path":"'"$ROOTFS"'"},"ports":[{"host":18081,"container":80}]}'
+	[ "$code" = 201 ]
+	req GET /api/v1/workloads
+	jq -r '.workloads[] | "\(.name) \(.state) \(.pid) \(.monitor_pid) \(.limits.memory.max)"' <<<"$body" | sort >"$BATS_TEST_TMPDIR/before"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/before")" = 52 ]
+	! grep -v ' running ' "$BATS_TEST_TMPDIR/before"
+	wait_log s01 'tick 1'
+	n1=$(ticks s01)
+
+	kill_agent
+	touch "$trig/go"
+	for _ in $(seq 300); do
+		grep -qx 'populated 0' "/sys/fs/cgroup/$CGW_PARENT/workloads/exiter/cgroup.events" && break
+		sleep 0.1
+	done
+	grep -qx 'populated 0' "/sys/fs/cgroup/$CGW_PARENT/workloads/exiter/cgroup.events"
+	restart
+
+	req GET /api/v1/workloads
+	[ "$code" = 200 ]
+	jq -r '.workloads[] | "\(.name) \(.state) \(.pid) \(.monitor_pid) \(.limits.memory.max)"' <<<"$body" | sort >"$BATS_TEST_TMPDIR/after"
+	# Every workload, same pid, same monitor, same limits; the exiter ended.
+	diff <(grep -v '^exiter ' "$BATS_TEST_TMPDIR/before") <(grep -v '^exiter ' "$BATS_TEST_TMPDIR/after")
+	get exiter
+	[ "$(jf .state)" = exited ]
+	[ "$(jf .exit_code)" = 7 ]
+	[ "$(jf .exit_reason)" = exited ]
+	# The logs went on while the agent was away, and go on.
+	n2=$(ticks s01)
+	[ "$n2" -gt "$n1" ]
+	logs s01
+	[ "$(head -n1 <<<"$body")" = "tick 0" ]
+	wait_log s50 "tick $((n2 + 1))"
+	# The published port is served again.
+	for _ in $(seq 50); do
+		out=$(curl -fsS http://127.0.0.1:18081/index.html 2>/dev/null) && break
+		sleep 0.2
+	done
+	[ "$out" = "<h1>hello from the workload</h1>" ]
+	# The new agent drives the old monitors.
+	req POST "/api/v1/workloads/s01/stop?grace=0"
+	[ "$code" = 200 ]
+	[ "$(jf .state)" = exited ]
+	[ "$(jf .exit_reason)" = stopped ]
+	req POST /api/v1/workloads/s01/start
+	[ "$code" = 200 ]
+	[ "$(jf .state)" = running ]
+}
+
+@test "a cgroup removed underneath: the workload is failed, the agent carries on" {
+	CGW_PID=$(cat "$BATS_FILE_TMPDIR/pid")
+	create '{"name":"gone","command":["/bin/sleep","1000"],"rootfs":{"path":"'"$ROOTFS"'"},"limits":{"memory":{"max":"48M"}}}'
+	[ "$code" = 201 ]
+	cg=/sys/fs/cgroup/$CGW_PARENT/workloads/gone
+	echo 1 >"$cg/cgroup.kill"
+	wait_for gone '.state == "exited" and .monitor_pid == null'
+	rmdir "$cg"
+	get gone
+	[ "$code" = 200 ]
+	[ "$(jf .state)" = failed ]
+	[[ $(jf .error) == *cgroup* ]]
+	curl -fsS "http://127.0.0.1:$CGW_PORT/healthz"
+	req GET /api/v1/workloads
+	[ "$code" = 200 ]
+	# start makes the cgroup again, with the stored limits.
+	req POST /api/v1/workloads/gone/start
+	[ "$code" = 200 ] || { echo "$body"; false; }
+	[ "$(jf .state)" = running ]
+	[ "$(cat "$cg/memory.max")" = 50331648 ]
+	# The same across a restart of the agent.
+	req POST "/api/v1/workloads/gone/kill"
+	[ "$code" = 200 ]
+	kill_agent
+	rmdir "$cg"
+	restart
+	get gone
+	[ "$(jf .state)" = failed ]
+	[[ $(jf .error) == *cgroup* ]]
+	req DELETE /api/v1/workloads/gone
+	[ "$code" = 204 ]
+	nothing_left gone
+}
+
+@test "concurrent creates of one name: exactly one 201" {
+	spec='{"name":"race","command":["/bin/sleep","1000"],"rootfs":{"path":"'"$ROOTFS"'"}}'
+	for i in $(seq 8); do
+		curl -sS -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $(token)" \
+			-H 'Content-Type: application/json' --data-binary "$spec" \
+			"http://127.0.0.1:$CGW_PORT/api/v1/workloads" >"$BATS_TEST_TMPDIR/code.$i" &
+	done
+	wait
+	cat "$BATS_TEST_TMPDIR"/code.* | sort | uniq -c
+	[ "$(cat "$BATS_TEST_TMPDIR"/code.* | grep -c 201)" = 1 ]
+	[ "$(cat "$BATS_TEST_TMPDIR"/code.* | grep -c 409)" = 7 ]
+	[ "$(pgrep -f -c 'cgwarden monitor race ')" = 1 ]
+}
+
+@test "--max-workloads: past the cap a create is refused, and nothing is left" {
+	req GET /api/v1/workloads
+	n=$(jq '.workloads | length' <<<"$body")
+	for i in $(seq $((n + 1)) 70); do
+		create '{"name":"fill'$i'","command":["/bin/true"],"namespaces":[]}'
+		[ "$code" = 201 ] || { echo "$body"; false; }
+	done
+	create '{"name":"onetoomany","command":["/bin/true"],"namespaces":[]}'
+	[ "$code" = 507 ]
+	[[ $(jf .error.message) == *max-workloads* ]]
+	nothing_left onetoomany
+	for i in $(seq $((n + 1)) 70); do
+		req DELETE "/api/v1/workloads/fill$i"
+		[ "$code" = 204 ]
+	done
+}
+
+@test "start/stop cycles leave the agent's descriptors, children and monitors as they were" {
+	CGW_PID=$(cat "$BATS_FILE_TMPDIR/pid")
+	create '{"name":"cyc","command":["/bin/sleep","1000"],"namespaces":["pid","mount","ipc","uts","net","cgroup"]}'
+	[ "$code" = 201 ]
+	req POST "/api/v1/workloads/cyc/stop?grace=0"
+	[ "$code" = 200 ]
+	base=$(ls "/proc/$CGW_PID/fd" | wc -l)
+	cycles=${CGW_CYCLES:-1000}
+	for ((i = 0; i < cycles; i++)); do
+		req POST /api/v1/workloads/cyc/start
+		[ "$code" = 200 ] || { echo "cycle $i start: $body"; false; }
+		req POST /api/v1/workloads/cyc/kill
+		[ "$code" = 200 ] || { echo "cycle $i kill: $body"; false; }
+		[ "$(jf .state)" = exited ] || { echo "cycle $i: $body"; false; }
+	done
+	ls -l "/proc/$CGW_PID/fd"
+	[ "$(ls "/proc/$CGW_PID/fd" | wc -l)" = "$base" ]
+	# No monitor left, no zombie of one.
+	! pgrep -f 'cgwarden monitor cyc '
+	[ -z "$(ps --ppid "$CGW_PID" -o stat= | grep Z)" ]
+	echo "$cycles cycles" >&3
+}
