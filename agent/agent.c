@@ -163,9 +163,15 @@ static bool auth_reads_effective(const struct config *c, bool asked)
 	return asked || config_listen_parse(c->listen, &ss, &loopback) < 0 || !loopback;
 }
 
+static void token_path(const struct agent *a, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", a->cfg.token_file ? a->cfg.token_file : a->cfg.state_dir,
+		 a->cfg.token_file ? "" : "/token");
+}
+
 int agent_start(struct agent *a, struct err *e)
 {
-	char token_path[4096];
+	char path[4096];
 	enum log_level lvl;
 	int r;
 
@@ -186,9 +192,8 @@ int agent_start(struct agent *a, struct err *e)
 				a->cfg.state_dir);
 	if (r < 0)
 		return err_fail(e, r, "state_dir", "cannot lock %s/agent.lock: %s", a->cfg.state_dir, strerror(-r));
-	snprintf(token_path, sizeof(token_path), "%s%s", a->cfg.token_file ? a->cfg.token_file : a->cfg.state_dir,
-		 a->cfg.token_file ? "" : "/token");
-	r = auth_load(token_path, &a->auth, e);
+	token_path(a, path, sizeof(path));
+	r = auth_load(path, &a->auth, e);
 	if (r < 0)
 		return r;
 	r = events_open(a->state_fd, a->cfg.events_max, &a->events);
@@ -217,8 +222,22 @@ int agent_start(struct agent *a, struct err *e)
 int agent_reload(struct agent *a, struct err *e)
 {
 	struct config fresh;
+	struct auth auth;
 	enum log_level lvl;
+	char path[4096];
 	int r;
+
+	/* The token first, with or without a config file: replacing the file
+	 * and sending SIGHUP rotates it. A bad file keeps the old token. */
+	token_path(a, path, sizeof(path));
+	r = auth_load(path, &auth, e);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&a->reload_lock);
+	a->auth = auth;
+	pthread_mutex_unlock(&a->reload_lock);
+	explicit_bzero(&auth, sizeof(auth));
+	log_info("token reloaded from %s (id %s)", path, a->auth.id);
 
 	if (!a->cfg.config_file)
 		return 0;

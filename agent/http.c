@@ -426,6 +426,7 @@ static int check_headers(struct conn *c, const char *url, const char *method)
 	struct agent *a = h->agent;
 	struct request *rq = &c->rq;
 	struct framing f = {0};
+	struct auth auth;
 	const char *host, *v;
 	size_t idx;
 	int r;
@@ -465,8 +466,11 @@ static int check_headers(struct conn *c, const char *url, const char *method)
 	/* Mutations always need the token; reads with --auth-reads or off
 	 * loopback; /healthz never (liveness probes carry no secrets). */
 	v = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (auth_bearer_ok(&a->auth, v)) {
-		snprintf(c->actor, sizeof(c->actor), "token:%s", a->auth.id);
+	pthread_mutex_lock(&a->reload_lock); /* SIGHUP may replace the token */
+	auth = a->auth;
+	pthread_mutex_unlock(&a->reload_lock);
+	if (auth_bearer_ok(&auth, v)) {
+		snprintf(c->actor, sizeof(c->actor), "token:%s", auth.id);
 		rq->actor = c->actor;
 	} else if ((rq->route->flags & ROUTE_MUTATES) ||
 		   ((a->cfg.auth_reads || !h->loopback) && strcmp(rq->route->pattern, "/healthz") != 0)) {

@@ -420,7 +420,7 @@ int portproxy_add(struct portproxy *pp, const char *name, const struct spec_port
 	for (size_t i = 0; i < n; i++) {
 		r = bind_one(&ports[i], &w->l[i].fd);
 		if (r < 0) {
-			char field[32];
+			char field[48];
 			snprintf(field, sizeof(field), "ports[%zu].host", i);
 			r = err_fail(e, r == -EADDRINUSE ? -EBUSY : r, field, "cannot listen on %s port %u: %s",
 				     ports[i].address, ports[i].host, strerror(-r));

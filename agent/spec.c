@@ -93,7 +93,7 @@ static int parse_command(const cJSON *j, struct spec *s, struct err *e)
 		return -ENOMEM;
 	cJSON_ArrayForEach(it, j)
 	{
-		char field[32];
+		char field[48];
 		snprintf(field, sizeof(field), "command[%zu]", i);
 		if (!cJSON_IsString(it))
 			return err_fail(e, -EINVAL, field, "must be a string");
@@ -165,7 +165,7 @@ static int parse_namespaces(const cJSON *j, struct spec *s, struct err *e)
 	s->ns = 0;
 	cJSON_ArrayForEach(it, j)
 	{
-		char field[32];
+		char field[48];
 		size_t k;
 		snprintf(field, sizeof(field), "namespaces[%zu]", i++);
 		if (!cJSON_IsString(it))
@@ -326,7 +326,7 @@ static int parse_mounts(const cJSON *j, struct spec *s, struct err *e)
 	cJSON_ArrayForEach(it, j)
 	{
 		struct spec_mount *m = &s->mounts[i];
-		char field[32];
+		char field[48];
 		int r;
 		snprintf(field, sizeof(field), "mounts[%zu]", i);
 		if (!cJSON_IsObject(it))
@@ -364,7 +364,7 @@ static int parse_ports(const cJSON *j, struct spec *s, struct err *e)
 		struct spec_port *p = &s->ports[i];
 		unsigned char addr[16];
 		const char *a = "127.0.0.1";
-		char field[32], f2[48];
+		char field[48], f2[64];
 		uint64_t h, c;
 		int r;
 		snprintf(field, sizeof(field), "ports[%zu]", i);

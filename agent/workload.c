@@ -248,8 +248,8 @@ static void refresh_target(struct registry *r, struct workload *w)
 		portproxy_set_target(r->proxy, w->name, w->pidfd);
 }
 
-/* Re-reads status.json, and records what changed that the event log
- * wants: restarts and OOM kills seen by the monitor. */
+/* Re-reads status.json, and records the restarts the monitor made in the
+ * event log (OOM kills are recorded by policy.c, for every workload). */
 static void reload_status(struct registry *r, struct workload *w)
 {
 	struct monitor_status st;
@@ -264,8 +264,6 @@ static void reload_status(struct registry *r, struct workload *w)
 			 w->spec ? spec_restart_name(w->spec->restart) : "?", (unsigned long long)st.restarts);
 		record(r, w->name, "agent", "restart", why);
 	}
-	if (st.oom_kills > (same_monitor ? w->st.oom_kills : 0))
-		record(r, w->name, "agent", "oom-kill", "memory.events oom_kill rose while it ran");
 	w->st = st;
 	w->have_status = true;
 	refresh_target(r, w);
@@ -928,6 +926,11 @@ int registry_note_limits(struct registry *r, const char *name, const cJSON *limi
 		cJSON_ReplaceItemInObjectCaseSensitive(w->spec_json, "limits", copy);
 	else
 		cJSON_AddItemToObject(w->spec_json, "limits", copy);
+	/* The parsed spec too: a cgroup made again on start gets these. */
+	if (w->spec) {
+		cJSON_Delete(w->spec->limits);
+		w->spec->limits = cJSON_Duplicate(limits, true);
+	}
 	q = write_spec(w->dir_fd, w->spec_json);
 	pthread_mutex_unlock(&r->lock);
 	return q;
@@ -980,7 +983,7 @@ static int check_paths(const struct spec *s, struct err *e)
 		return err_fail(e, -EINVAL, "rootfs.path", "%s is not a directory", s->rootfs);
 	for (size_t i = 0; i < s->nmounts; i++)
 		if (stat(s->mounts[i].source, &st) < 0) {
-			char field[32];
+			char field[48];
 			snprintf(field, sizeof(field), "mounts[%zu].source", i);
 			return err_fail(e, -EINVAL, field, "%s: %s", s->mounts[i].source, strerror(errno));
 		}

@@ -19,6 +19,7 @@ int cpuset_list_parse(const char *buf, size_t len, struct cpuset_list *ret)
 {
 	struct cpuset_list out = {0};
 	const char *p = buf, *end;
+	uint64_t top = 0; /* the highest member */
 
 	if (len == 0 || buf[len - 1] != '\n' || memchr(buf, '\n', len - 1))
 		return -EINVAL;
@@ -41,11 +42,13 @@ int cpuset_list_parse(const char *buf, size_t len, struct cpuset_list *ret)
 		}
 		for (uint64_t i = lo; i <= hi; i++)
 			out.bits[i / 64] |= UINT64_C(1) << (i % 64);
+		if (hi > top)
+			top = hi;
 		if (comma && comma + 1 == end)
 			return -EINVAL; /* a trailing comma */
 		p = e + 1;
 	}
-	for (size_t w = 0; w < CPUSET_BITS / 64; w++)
+	for (size_t w = 0; w <= top / 64; w++)
 		out.count += (uint32_t)__builtin_popcountll(out.bits[w]);
 	*ret = out;
 	return 0;

@@ -46,7 +46,7 @@ int flat_get(const struct flat *f, const char *key, uint64_t *ret);
 #define FLAT_HAS(bitmap, i) (((bitmap)[(i) / 64] >> ((i) % 64)) & 1)
 #define FLAT_ENUM_(prefix, key) prefix##key,
 #define FLAT_MEMBER_(prefix, key) uint64_t key;
-#define FLAT_FIELD_(tag, key) {#key, offsetof(struct tag, key)},
+#define FLAT_FIELD_(tag, key) {#key, sizeof(#key) - 1, offsetof(struct tag, key)},
 #define FLAT_STRUCT(tag, PREFIX, LIST)                                                             \
 	enum { LIST(FLAT_ENUM_, PREFIX) PREFIX##COUNT };                                           \
 	struct tag {                                                                               \
@@ -57,6 +57,7 @@ int flat_get(const struct flat *f, const char *key, uint64_t *ret);
 
 struct flat_field {
 	const char *key;
+	size_t key_len;
 	size_t offset; /* of a uint64_t in the struct */
 };
 

@@ -25,7 +25,7 @@ int nested_next(const char **pos, const char *end, struct nested_row *ret)
 
 int nested_pair(struct nested_row *row, struct nested_kv *ret)
 {
-	const char *tok = row->rest, *te, *eq;
+	const char *tok = row->rest, *te, *eq = NULL;
 
 	while (tok < row->eol && *tok == ' ')
 		tok++; /* a double or trailing blank is tolerated */
@@ -33,10 +33,9 @@ int nested_pair(struct nested_row *row, struct nested_kv *ret)
 		row->rest = tok;
 		return 0;
 	}
-	te = memchr(tok, ' ', (size_t)(row->eol - tok));
-	if (!te)
-		te = row->eol;
-	eq = memchr(tok, '=', (size_t)(te - tok));
+	for (te = tok; te < row->eol && *te != ' '; te++) /* one pass: pairs are short */
+		if (*te == '=' && !eq)
+			eq = te;
 	if (!eq || eq == tok || eq + 1 == te)
 		return -EINVAL;
 	*ret = (struct nested_kv){

@@ -11,6 +11,12 @@
  * no base prefix. -EINVAL if malformed, -ERANGE past 2^64-1. */
 int num_u64(const char *s, size_t len, uint64_t *ret);
 
+/* The digits from s up to the first `stop` character before end, for line
+ * readers that parse as they scan: 0 with *ret_stop at that character;
+ * -EINVAL if there is none (the text was cut) or the span is not a number
+ * as num_u64 has it; -ERANGE past 2^64-1. */
+int num_u64_to(const char *s, const char *end, char stop, const char **ret_stop, uint64_t *ret);
+
 /* As num_u64, and "max" reads as NUM_MAX. */
 int num_u64_max(const char *s, size_t len, uint64_t *ret);
 

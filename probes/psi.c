@@ -13,21 +13,26 @@ enum { F_AVG10, F_AVG60, F_AVG300, F_TOTAL, F_COUNT };
 
 static int psi_line_parse(struct nested_row *row, struct psi_line *ret)
 {
-	static const char *const names[F_COUNT] = {"avg10", "avg60", "avg300", "total"};
+	static const struct {
+		const char *s;
+		size_t len;
+	} names[F_COUNT] = {{"avg10", 5}, {"avg60", 5}, {"avg300", 6}, {"total", 5}};
 	uint64_t v[F_COUNT];
-	unsigned seen = 0;
+	unsigned seen = 0, pos = 0;
 	struct nested_kv kv;
 	int r;
 
+	/* The fields come in the order of names: try the one due first. */
 	while ((r = nested_pair(row, &kv)) > 0)
-		for (unsigned f = 0; f < F_COUNT; f++) {
-			if (kv.key_len != strlen(names[f]) || memcmp(kv.key, names[f], kv.key_len) != 0)
+		for (unsigned k = 0, f = pos++ % F_COUNT; k < F_COUNT; k++, f = (f + 1) % F_COUNT) {
+			if (kv.key_len != names[f].len || memcmp(kv.key, names[f].s, kv.key_len) != 0)
 				continue;
 			r = f == F_TOTAL ? num_u64(kv.val, kv.val_len, &v[f])
 					 : num_fixed(kv.val, kv.val_len, 2, &v[f]);
 			if (r < 0)
 				return r;
 			seen |= 1u << f;
+			break;
 		}
 	if (r < 0)
 		return r;

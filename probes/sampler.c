@@ -132,55 +132,39 @@ void sampler_free(struct sampler *s)
 	free(s);
 }
 
-/* One whole file into buf (size bytes) or, when it does not fit, into the
- * sampler's heap buffer, grown: a full buffer means the file may go on, and
- * a prefix is never parsed. Sets *ret_buf and *ret_len. */
-static int read_file(struct sampler *s, int fd, char *buf, size_t size, const char **ret_buf,
-		     size_t *ret_len)
+/* Where phase 1 of a read put each file: buf[off .. off+len), or err. */
+struct got {
+	size_t off, len;
+	int err; /* -errno; 1: not read (absent, or not in the mask) */
+};
+
+/* Phase 1 of a read: every file in mask, whole, one after the other into one
+ * buffer (stack, size bytes; or the sampler's heap buffer once a read did
+ * not fit). A read that fills the rest of the buffer may have been cut: the
+ * buffer is doubled and phase 1 starts over, so no prefix is ever parsed.
+ * Nothing is parsed and nothing of the caller's written here, so a cgroup
+ * found gone leaves ret untouched. 0 and *ret_buf; -ENOMEM; or the -errno
+ * of a vanished directory. */
+static int read_all(struct sampler *s, uint64_t mask, char *stack, size_t size, char **ret_buf,
+		    struct got *got)
 {
-	if (s->big) {
-		buf = s->big;
+	char *buf = s->big ? s->big : stack;
+	size_t used;
+
+	if (s->big)
 		size = s->big_size;
-	}
-	for (;;) {
-		ssize_t n = pread(fd, buf, size, 0);
-		char *grown;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if ((size_t)n < size) {
-			*ret_buf = buf;
-			*ret_len = (size_t)n;
-			return 0;
-		}
-		if (size >= SAMPLER_FILE_MAX)
-			return -E2BIG;
-		grown = realloc(s->big, size * 2);
-		if (!grown)
-			return -ENOMEM;
-		s->big = buf = grown;
-		s->big_size = size *= 2;
-	}
-}
-
-/* Reads the files in mask into out (present, err, then the members, through
- * parse). 0, -ENOMEM, or the errno of a vanished directory. */
-static int read_files(struct sampler *s, uint64_t mask, uint64_t *present, int *err,
-		      int (*parse)(unsigned f, const char *buf, size_t len, void *out), void *out)
-{
-	char stack[16384];
-
+restart:
+	used = 0;
 	for (unsigned i = 0; i < s->n; i++) {
-		const char *buf = NULL;
-		size_t len = 0;
-		int r;
+		ssize_t n;
 
+		got[i] = (struct got){.err = 1};
 		if (!(mask & SAMPLE_BIT(i)) || s->fd[i] < 0)
 			continue;
-		r = read_file(s, s->fd[i], stack, sizeof(stack), &buf, &len);
-		if (r == -ENODEV || r == -ENOENT) {
+		do
+			n = pread(s->fd[i], buf + used, size - used, 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && (errno == ENODEV || errno == ENOENT)) {
 			/* The cgroup is gone, or only this file (its controller
 			 * was disabled). */
 			int gone = alive(s);
@@ -190,50 +174,89 @@ static int read_files(struct sampler *s, uint64_t mask, uint64_t *present, int *
 			s->fd[i] = -1;
 			continue;
 		}
-		if (r == -ENOMEM)
-			return r;
-		if (r == 0)
-			r = parse(i, buf, len, out);
-		if (r < 0)
-			err[i] = r;
-		else
-			*present |= SAMPLE_BIT(i);
+		if (n < 0) {
+			got[i].err = -errno;
+			continue;
+		}
+		if ((size_t)n == size - used) {
+			char *grown;
+
+			if (size - used > SAMPLER_FILE_MAX) {
+				got[i].err = -E2BIG; /* this file alone */
+				continue;
+			}
+			grown = realloc(s->big, size * 2);
+			if (!grown)
+				return -ENOMEM;
+			s->big = buf = grown;
+			s->big_size = size *= 2;
+			goto restart;
+		}
+		if ((size_t)n > SAMPLER_FILE_MAX) {
+			got[i].err = -E2BIG;
+			continue;
+		}
+		got[i] = (struct got){.off = used, .len = (size_t)n};
+		used += (size_t)n;
 	}
+	*ret_buf = buf;
 	return 0;
 }
 
-/* Reads into a sample of the sampler's kind (which names says), built here
- * and copied out whole on success. */
-static int read_sample(struct sampler *s, const char *const *names, uint64_t mask, void *ret,
-		       size_t size)
+/* An absent file's member reads as empty: zero, but for the per-device
+ * arrays only their counts (clearing kilobytes of unused slots each read
+ * would cost more than parsing). */
+#define EMPTY_SIZE_(m)                                                                             \
+	_Generic(&(m), struct io_stat *: offsetof(struct io_stat, dev),                            \
+		 struct io_max *: offsetof(struct io_max, dev),                                    \
+		 struct io_weight *: offsetof(struct io_weight, dev), default: sizeof(m))
+#define MEMBER_(id, name, parse, member)                                                           \
+	[SAMPLE_##id] = {offsetof(struct sample, member), EMPTY_SIZE_(((struct sample *)0)->member)},
+#define HOST_MEMBER_(id, name, parse, member)                                                      \
+	[SAMPLE_##id] = {offsetof(struct sample_host, member), EMPTY_SIZE_(((struct sample_host *)0)->member)},
+struct member {
+	size_t offset, empty;
+};
+static const struct member cgroup_members[SAMPLE_FILES] = {SAMPLE_FILE_LIST(MEMBER_, MEMBER_)};
+static const struct member host_members[SAMPLE_HOST_FILES] = {SAMPLE_HOST_FILE_LIST(HOST_MEMBER_)};
+
+/* A read of the files in mask into out, a struct sample or sample_host
+ * (names says which; present and err point into it). Phase 2 parses what
+ * phase 1 read straight into out, once the cgroup is known to be there. */
+static int read_into(struct sampler *s, const char *const *names, uint64_t mask,
+		     const struct member *members, uint64_t *present, int *err,
+		     int (*parse)(unsigned f, const char *buf, size_t len, void *out), void *out)
 {
-	union {
-		struct sample cgroup;
-		struct sample_host host;
-	} out;
+	char stack[16384], *buf;
+	struct got got[FILES_MAX];
 	int r;
 
 	if (s->names != names)
 		return -EINVAL;
-	memset(&out, 0, size);
-	if (names == cgroup_names)
-		r = read_files(s, mask, &out.cgroup.present, out.cgroup.err, cgroup_parse, &out.cgroup);
-	else
-		r = read_files(s, mask, &out.host.present, out.host.err, host_parse, &out.host);
+	r = read_all(s, mask, stack, sizeof(stack), &buf, got);
 	if (r < 0)
 		return r;
-	memcpy(ret, &out, size);
+	*present = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		r = got[i].err ? got[i].err : parse(i, buf + got[i].off, got[i].len, out);
+		err[i] = r < 0 ? r : 0;
+		if (r == 0)
+			*present |= SAMPLE_BIT(i);
+		else
+			memset((char *)out + members[i].offset, 0, members[i].empty);
+	}
 	return 0;
 }
 
 int sampler_read(struct sampler *s, uint64_t mask, struct sample *ret)
 {
-	return read_sample(s, cgroup_names, mask, ret, sizeof(*ret));
+	return read_into(s, cgroup_names, mask, cgroup_members, &ret->present, ret->err, cgroup_parse, ret);
 }
 
 int sampler_host_read(struct sampler *s, struct sample_host *ret)
 {
-	return read_sample(s, host_names, SAMPLE_HOST_ALL, ret, sizeof(*ret));
+	return read_into(s, host_names, SAMPLE_HOST_ALL, host_members, &ret->present, ret->err, host_parse,
+			 ret);
 }
 
 const char *sampler_file_name(enum sample_file f)

@@ -8,9 +8,13 @@
  *
  * A file that does not exist (this kernel does not have it, or its
  * controller is not enabled here) is absent: its bit in `present` is clear
- * and its member is zero. A file that exists but fails to read or parse is
- * also not present, and says why in err[]. The caller owns the thread: a
- * sampler is not locked. */
+ * and its member reads as empty (zero; for io_stat, io_max and io_weight,
+ * n == 0 and no default). A file that exists but fails to read or parse is
+ * also not present, and says why in err[]. All files are read before any is
+ * parsed into the caller's sample, so a failed read leaves it untouched. The caller owns the thread: a
+ * sampler is not locked. A sampler holds an fd per existing file (up to
+ * SAMPLE_FILES, 28, per cgroup): a poller of many cgroups raises
+ * RLIMIT_NOFILE. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -111,7 +115,7 @@ int sampler_open(int root_fd, const char *rel_path, struct sampler **ret);
  * SAMPLE_LIMITS at different rates). 0 even when files failed (see
  * sample.err); -ENODEV or -ENOENT if the cgroup is gone (removed before or
  * during the read): drop it. A file that vanished alone (its controller was
- * disabled) is closed and absent from then on. */
+ * disabled) is closed and absent until sampler_reopen finds it again. */
 int sampler_read(struct sampler *s, uint64_t mask, struct sample *ret);
 
 /* Opens the files that are absent now (a controller was enabled since):
@@ -143,8 +147,9 @@ struct sample_host {
 
 const char *sampler_host_file_name(enum sample_host_file f);
 
-/* As sampler_open, sampler_read and sampler_free, for the host: proc_fd is
- * a directory fd of /proc (or of a copy). The host never vanishes:
- * sampler_host_read returns 0 or -ENOMEM. */
+/* As sampler_open and sampler_read, for the host: proc_fd is a directory fd
+ * of /proc (or of a copy); sampler_reopen and sampler_free serve both kinds.
+ * The host never vanishes: sampler_host_read returns 0, or -ENOMEM. Each
+ * read function returns -EINVAL when given the other kind of sampler. */
 int sampler_host_open(int proc_fd, struct sampler **ret);
 int sampler_host_read(struct sampler *s, struct sample_host *ret);

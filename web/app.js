@@ -211,14 +211,17 @@
 		},
 		id: (c) => first(c, 'id', 'path'),
 		name: (c) => first(c, 'name', 'workload', 'id'),
-		workloadOf: (c) => (first(c, 'managed') ? first(c, 'workload', 'name') : undefined),
-		cpuUsec: (c) => first(c, 'cpu.usage_usec', 'cpu.stat.usage_usec'),
-		cpuThrottled: (c) => first(c, 'cpu.nr_throttled', 'cpu.stat.nr_throttled'),
-		memCurrent: (c) => first(c, 'memory.current', 'memory.usage_bytes'),
-		memWorkingSet: (c) => first(c, 'memory.working_set', 'memory.working_set_bytes'),
-		oomKills: (c) => first(c, 'memory.events.oom_kill', 'memory.oom_kill'),
+		/* a managed cgroup is <parent>/workloads/<name> */
+		workloadOf: (c) => {
+			if (!first(c, 'managed')) return undefined;
+			const m = /\/workloads\/([^/]+)$/.exec(first(c, 'id', 'path') || '');
+			return first(c, 'workload') ?? (m ? m[1] : first(c, 'name'));
+		},
+		cpuUsec: (c) => first(c, 'cpu.usage_usec', 'cpu.stat.usage_usec', 'cpu_stat.usage_usec'),
+		memCurrent: (c) => first(c, 'memory.current', 'memory.usage_bytes', 'memory_current'),
+		oomKills: (c) => first(c, 'memory.events.oom_kill', 'memory.oom_kill', 'memory_events.oom_kill'),
 		io: (c) => {
-			const io = first(c, 'io.devices', 'io.stat', 'io');
+			const io = first(c, 'io.devices', 'io.stat', 'io_stat', 'io');
 			let r = 0, w = 0, any = false;
 			for (const d of Array.isArray(io) ? io : io && typeof io === 'object' ? Object.values(io) : []) {
 				if (!d || typeof d !== 'object') continue;
@@ -227,14 +230,14 @@
 			}
 			return any ? { r, w } : undefined;
 		},
-		pidsCurrent: (c) => first(c, 'pids.current'),
+		pidsCurrent: (c) => first(c, 'pids.current', 'pids_current'),
 		/* PSI: avg10 in percent if given, else the "total" counter (µs). */
 		psi: (c, res, kind) => {
-			const p = first(c, `psi.${res}.${kind}`, `pressure.${res}.${kind}`, `${res}.pressure.${kind}`);
+			const p = first(c, `psi.${res}.${kind}`, `pressure.${res}.${kind}`, `${res}.pressure.${kind}`, `${res}_pressure.${kind}`);
 			return p ? { avg10: first(p, 'avg10'), total: first(p, 'total', 'total_usec') } : undefined;
 		},
 		limits: (c) => first(c, 'limits') || {},
-		frozen: (c) => first(c, 'frozen', 'events.frozen', 'cgroup.frozen'),
+		frozen: (c) => first(c, 'frozen', 'events.frozen', 'cgroup.frozen', 'cgroup_events.frozen'),
 		/* Host */
 		hostCpuBusy: (h) => first(h, 'cpu.busy_seconds', 'cpu.busy_usec'),
 		hostCpus: (h) => first(h, 'cpus', 'cpu.count', 'ncpu'),

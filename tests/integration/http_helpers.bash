@@ -149,6 +149,9 @@ unhold() {
 # sockets PID: how many sockets PID has open.
 sockets() { ls -l "/proc/$1/fd" | grep -c socket; }
 
+# asan_build: the agent binary is the ASan+UBSan build.
+asan_build() { ldd "$CGW" 2>/dev/null | grep -q libasan; }
+
 # note TEXT: a measured figure, shown in the TAP output.
 note() { echo "# $*" >&3; }
 

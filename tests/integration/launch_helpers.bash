@@ -74,3 +74,25 @@ kill_agent() {
 	wait "$CGW_PID" 2>/dev/null || true
 	CGW_PID=
 }
+
+# batch METHOD PATH [BODY-FILE]...: many requests through one curl (one
+# connection; the VM is slow at exec): each argument is "METHOD PATH" or
+# "METHOD PATH @FILE". The status codes, one per line, go to $BATS_TEST_TMPDIR/codes.
+batch() {
+	local cfg=$BATS_TEST_TMPDIR/batch.cfg m p f tok
+	tok=$(token)
+	: >"$cfg"
+	for a in "$@"; do
+		read -r m p f <<<"$a"
+		[[ -s $cfg ]] && echo next >>"$cfg"
+		{
+			echo "request = \"$m\""
+			echo "url = \"http://127.0.0.1:$CGW_PORT$p\""
+			echo "header = \"Authorization: Bearer $tok\""
+			echo "output = \"/dev/null\""
+			echo "write-out = \"%{http_code}\\n\""
+			[[ -n $f ]] && echo "header = \"Content-Type: application/json\"" && echo "data-binary = \"$f\""
+		} >>"$cfg"
+	done
+	curl -sS -K "$cfg" >"$BATS_TEST_TMPDIR/codes"
+}

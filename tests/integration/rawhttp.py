@@ -2,7 +2,8 @@
 """Raw HTTP clients for the abuse tests: what curl will not send.
 
   rawhttp.py send PORT REQUEST [WAIT]
-      Sends REQUEST (Python escapes: \\r \\n \\x00 ...) on one connection and
+      Sends REQUEST (Python escapes: \\r \\n \\x00 ...; <NxT> is T repeated N
+      times, <N#T> is N copies of T with # replaced by 1..N) on one connection and
       prints "<status of the first response> <responses> <closed|open>
       <seconds>"; closed means the server hung up within WAIT seconds.
   rawhttp.py slow PORT CLIENTS TIMEOUT [--body]
@@ -24,6 +25,7 @@
 import codecs
 import http.client
 import json
+import re
 import socket
 import sys
 import time
@@ -45,8 +47,18 @@ def read_all(s, wait):
         return out, True
 
 
+def expand(request):
+    """<NxT>: T N times; <N#T>: N copies of T, '#' numbered (big requests
+    built here, not in the shell: bats traces every shell command)."""
+    request = re.sub(r"<(\d+)x([^>]*)>", lambda m: m.group(2) * int(m.group(1)), request)
+    request = re.sub(r"<(\d+)#([^>]*)>",
+                     lambda m: "".join(m.group(2).replace("#", str(i)) for i in range(1, int(m.group(1)) + 1)),
+                     request)
+    return codecs.decode(request, "unicode_escape").encode("latin-1")
+
+
 def send(port, request, wait):
-    data = codecs.decode(request, "unicode_escape").encode("latin-1")
+    data = expand(request)
     t = time.monotonic()
     s = socket.create_connection(("127.0.0.1", port))
     try:
@@ -188,7 +200,7 @@ def hold(port, count, cafile, request):
                 import ssl
                 s = ssl.create_default_context(cafile=cafile).wrap_socket(s, server_hostname="localhost")
             if request:
-                s.sendall(codecs.decode(request, "unicode_escape").encode("latin-1"))
+                s.sendall(expand(request))
             conns.append(s)
         except OSError:
             pass

@@ -87,6 +87,37 @@ BASE() { echo "http://127.0.0.1:$CGW_PORT"; }
 
 # ---- the token -----------------------------------------------------------
 
+@test "auth: the token rotates on SIGHUP; a bad token file keeps the old one; a deleted one is made anew" {
+	EXTRA_NAME=rot
+	extra_start rot http://127.0.0.1:9869 -- --listen 127.0.0.1:9869
+	old=$(cat "$EXTRA_STATE/token")
+	post() { curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $1" \
+		-H 'Content-Type: application/json' -d '{}' http://127.0.0.1:9869/api/v1/workloads; }
+	[ "$(post "$old")" != 401 ]
+	new=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	printf '%s\n' "$new" >"$EXTRA_STATE/token.new" && chmod 600 "$EXTRA_STATE/token.new"
+	mv "$EXTRA_STATE/token.new" "$EXTRA_STATE/token"
+	kill -HUP "$EXTRA_PID"
+	for _ in $(seq 50); do [ "$(post "$new")" != 401 ] && break; sleep 0.1; done
+	[ "$(post "$new")" != 401 ]
+	[ "$(post "$old")" = 401 ]
+	# Readable by others: refused, the running token stays.
+	chmod 644 "$EXTRA_STATE/token"
+	kill -HUP "$EXTRA_PID"
+	sleep 1
+	grep -q "reload failed" "$EXTRA_LOG"
+	[ "$(post "$new")" != 401 ]
+	# Deleted: a fresh one is created and used.
+	rm "$EXTRA_STATE/token"
+	kill -HUP "$EXTRA_PID"
+	for _ in $(seq 50); do [ -s "$EXTRA_STATE/token" ] && break; sleep 0.1; done
+	sleep 0.5
+	fresh=$(cat "$EXTRA_STATE/token")
+	[ "$fresh" != "$new" ]
+	[ "$(post "$fresh")" != 401 ]
+	[ "$(post "$new")" = 401 ]
+}
+
 @test "auth: every state-changing route without a token is 401, and nothing changes" {
 	before=$(disk_snapshot)
 	clear_queue
@@ -303,17 +334,18 @@ BASE() { echo "http://127.0.0.1:$CGW_PORT"; }
 }
 
 @test "oversize headers: 40 KiB of header is 431, 3000 headers 431, a 40 KiB URL 414; the connection is closed" {
-	run $RAWHTTP send "$CGW_PORT" "GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nX-Big: $(head -c 40000 /dev/zero | tr '\0' a)\\r\\n\\r\\n"
+	run $RAWHTTP send "$CGW_PORT" 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: <40000xa>\r\n\r\n'
 	echo "$output"
 	[[ $output == "431 1 closed "* ]]
-	run $RAWHTTP send "$CGW_PORT" "GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n$(for i in $(seq 3000); do printf 'X-%d: y\\r\\n' "$i"; done)\\r\\n"
+	run $RAWHTTP send "$CGW_PORT" 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n<3000#X-#: y\r\n>\r\n'
 	echo "$output"
 	[[ $output == "431 1 closed "* ]]
-	run $RAWHTTP send "$CGW_PORT" "GET /$(head -c 40000 /dev/zero | tr '\0' a) HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n"
+	run $RAWHTTP send "$CGW_PORT" 'GET /<40000xa> HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
 	echo "$output"
 	[[ $output == "414 1 closed "* ]]
 	# Just under the limit (the 32 KiB connection memory) is served.
-	run $RAWHTTP send "$CGW_PORT" "GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\nX-Big: $(head -c 16000 /dev/zero | tr '\0' a)\\r\\n\\r\\n"
+	run $RAWHTTP send "$CGW_PORT" 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Big: <16000xa>\r\n\r\n'
+	echo "$output"
 	[[ $output == "200 1 closed "* ]]
 }
 

@@ -80,6 +80,10 @@ static void test_fixed(void **state)
 		{"1.2.3", -EINVAL, 0},
 		{"-1.00", -EINVAL, 0},
 		{"1,00", -EINVAL, 0},
+		{"99999999999999999999.00", -ERANGE, 0},
+		{"99999999999999999999.x", -EINVAL, 0},
+		{"", -EINVAL, 0},
+		{".", -EINVAL, 0},
 	};
 	uint64_t v = 7;
 
@@ -90,12 +94,46 @@ static void test_fixed(void **state)
 	assert_int_equal(v, 1000001);
 }
 
+static void test_to(void **state)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		uint64_t want;
+		size_t stop;
+	} c[] = {
+		{"42\n", 0, 42, 2},
+		{"42\nrest", 0, 42, 2},
+		{U64_MAX_STR "\n", 0, UINT64_MAX, 20},
+		{U64_PAST_STR "\n", -ERANGE, 0, 0},
+		{U64_PAST_STR "x\n", -EINVAL, 0, 0}, /* garbage wins */
+		{"42", -EINVAL, 0, 0},               /* no stop: cut */
+		{"\n", -EINVAL, 0, 0},
+		{"4 2\n", -EINVAL, 0, 0},
+		{"-1\n", -EINVAL, 0, 0},
+	};
+
+	for (size_t i = 0; i < N(c); i++) {
+		size_t len = strlen(c[i].s);
+		char *buf = exact(c[i].s, len);
+		const char *stop = NULL;
+		uint64_t v = 7;
+		int r = num_u64_to(buf, buf + len, '\n', &stop, &v);
+
+		if (r != c[i].rc || (r == 0 && (v != c[i].want || stop != buf + c[i].stop)) ||
+		    (r < 0 && (v != 7 || stop)))
+			fail_msg("\"%s\": got %d, %ju", c[i].s, r, (uintmax_t)v);
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_u64_max),
 		cmocka_unit_test(test_fixed),
+		cmocka_unit_test(test_to),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

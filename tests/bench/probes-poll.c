@@ -1,0 +1,158 @@
+/* probes-poll: what a poll of N cgroups costs with the sampler, against a
+ * bare pread loop over the same open files (the floor: the kernel's work
+ * alone) and against open/read/close of each file. Run as root on cgroup v2
+ * through tests/bench/probes-poll (in the VM). Bare and sampler reads
+ * alternate cgroup by cgroup; prints the best and median round of each, the
+ * per-round ratio, and the ratio of each cgroup's fastest read summed (the
+ * figure least moved by a busy host); open/read/close is timed twice, for
+ * scale. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probes/sampler.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "probes-poll: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *parent = argc > 1 ? argv[1] : "/sys/fs/cgroup/cgw-bench";
+	int n = argc > 2 ? atoi(argv[2]) : 1000, rounds = argc > 3 ? atoi(argv[3]) : 10;
+	struct rlimit rl = {.rlim_cur = 200000, .rlim_max = 200000};
+	static char buf[16384];
+	static struct sample x;
+	struct sampler **s = calloc((size_t)n, sizeof(*s));
+	int *fds = calloc((size_t)n * SAMPLE_FILES, sizeof(int)), nfds = 0, pfd;
+	double best_bare, best_samp, best_orc = 1e9, *bare = calloc((size_t)rounds, sizeof(double)),
+			       *samp = calloc((size_t)rounds, sizeof(double)),
+			       *ratio = calloc((size_t)rounds, sizeof(double));
+	int *per = calloc((size_t)n + 1, sizeof(int)); /* cgroup i's fds: fds[per[i] .. per[i+1]) */
+	double *min_bare = calloc((size_t)n, sizeof(double)), *min_samp = calloc((size_t)n, sizeof(double));
+	double sum_bare = 0, sum_samp = 0;
+
+	if (!s || !fds || !bare || !samp || !ratio || !per || !min_bare || !min_samp || setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die("setup");
+	pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		die(parent);
+	for (int i = 0; i < n; i++) {
+		char name[32];
+		int r;
+
+		snprintf(name, sizeof(name), "c%d", i);
+		per[i] = nfds;
+		r = sampler_open(pfd, name, &s[i]);
+		if (r < 0) {
+			errno = -r;
+			die(name);
+		}
+		for (unsigned f = 0; f < SAMPLE_FILES; f++) {
+			char path[96];
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/%s", name, sampler_file_name(f));
+			fd = openat(pfd, path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0)
+				fds[nfds++] = fd;
+		}
+	}
+	per[n] = nfds;
+	/* The host may be busy (other VMs): bare and sampler reads of each
+	 * cgroup alternate, first one then the other, so that load changes hit
+	 * both alike; each round sums either's time over all cgroups. */
+	for (int round = 0; round < rounds; round++) {
+		bare[round] = samp[round] = 0;
+		for (int i = 0; i < n; i++)
+			for (int half = 0; half < 2; half++) {
+				double t0 = now();
+
+				double t;
+
+				if ((i + half) % 2 == 0) {
+					for (int k = per[i]; k < per[i + 1]; k++)
+						if (pread(fds[k], buf, sizeof(buf), 0) < 0)
+							die("pread");
+					t = now() - t0;
+					bare[round] += t;
+					if (round == 0 || t < min_bare[i])
+						min_bare[i] = t;
+				} else {
+					if (sampler_read(s[i], SAMPLE_ALL, &x) < 0)
+						die("sampler_read");
+					t = now() - t0;
+					samp[round] += t;
+					if (round == 0 || t < min_samp[i])
+						min_samp[i] = t;
+				}
+			}
+		ratio[round] = samp[round] / bare[round];
+	}
+	for (int round = 0; round < 2; round++) {
+		double t0 = now(), t;
+
+		for (int i = 0; i < n; i++)
+			for (unsigned f = 0; f < SAMPLE_FILES; f++) {
+				char path[96];
+				int fd;
+
+				snprintf(path, sizeof(path), "c%d/%s", i, sampler_file_name(f));
+				fd = openat(pfd, path, O_RDONLY | O_CLOEXEC);
+				if (fd < 0)
+					continue;
+				if (read(fd, buf, sizeof(buf)) < 0)
+					die("read");
+				close(fd);
+			}
+		t = now() - t0;
+		if (t < best_orc)
+			best_orc = t;
+	}
+	for (int i = 0; i < n; i++) {
+		sum_bare += min_bare[i];
+		sum_samp += min_samp[i];
+	}
+	qsort(bare, (size_t)rounds, sizeof(double), cmp);
+	qsort(samp, (size_t)rounds, sizeof(double), cmp);
+	qsort(ratio, (size_t)rounds, sizeof(double), cmp);
+	best_bare = bare[0];
+	best_samp = samp[0];
+	for (unsigned f = 0; f < SAMPLE_FILES; f++)
+		if (x.err[f])
+			printf("  (%s: error %d)\n", sampler_file_name(f), x.err[f]);
+	printf("cgroups %d, files %d (%.1f per cgroup), rounds %d, best and median:\n", n, nfds,
+	       (double)nfds / n, rounds);
+	printf("  bare pread loop     %8.2f ms  %8.2f ms\n", best_bare * 1e3, bare[rounds / 2] * 1e3);
+	printf("  sampler_read        %8.2f ms  %8.2f ms\n", best_samp * 1e3, samp[rounds / 2] * 1e3);
+	printf("  sampler/bare, per round: best %.2fx, median %.2fx, worst %.2fx\n", ratio[0],
+	       ratio[rounds / 2], ratio[rounds - 1]);
+	printf("  each cgroup's fastest read, summed: bare %.2f ms, sampler %.2f ms: %.2fx\n",
+	       sum_bare * 1e3, sum_samp * 1e3, sum_samp / sum_bare);
+	printf("  open/read/close     %8.2f ms  (%.2fx bare)\n", best_orc * 1e3, best_orc / best_bare);
+	printf("  sizeof(struct sample) %zu bytes\n", sizeof(struct sample));
+	return 0;
+}
