@@ -125,6 +125,10 @@ struct policies {
 	bool running, stop;
 	int wake_fd, timer_fd, ino_fd, dir_wd;
 	struct pol *list, *dead; /* dead ones are freed by the thread, which may be polling them */
+	struct known {
+		struct known *next;
+		char name[NAME_MAX_LEN + 1];
+	} *known; /* workloads whose policies were set (maybe to none): what policies.json holds */
 	struct oomw *ooms;
 	uint64_t next_scan, next_check_all;
 };
@@ -890,16 +894,46 @@ static void wake(struct policies *p)
 		log_warn("policies: wake: %s", strerror(errno));
 }
 
+static bool known_has(struct policies *p, const char *name)
+{
+	for (struct known *k = p->known; k; k = k->next)
+		if (strcmp(k->name, name) == 0)
+			return true;
+	return false;
+}
+
+static void known_add(struct policies *p, const char *name)
+{
+	struct known *k;
+
+	if (known_has(p, name) || !(k = calloc(1, sizeof(*k))))
+		return;
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->next = p->known;
+	p->known = k;
+}
+
+static void known_del(struct policies *p, const char *name)
+{
+	for (struct known **kk = &p->known; *kk; kk = &(*kk)->next)
+		if (strcmp((*kk)->name, name) == 0) {
+			struct known *k = *kk;
+			*kk = k->next;
+			free(k);
+			return;
+		}
+}
+
 static void persist(struct policies *p)
 {
 	cJSON *all = cJSON_CreateObject();
 	char *s;
 
-	for (struct pol *pl = p->list; all && pl; pl = pl->next) {
-		cJSON *arr = cJSON_GetObjectItemCaseSensitive(all, pl->workload);
-		if (!arr)
-			arr = cJSON_AddArrayToObject(all, pl->workload);
-		cJSON_AddItemToArray(arr, spec_json(&pl->pr));
+	for (struct known *k = p->known; all && k; k = k->next) {
+		cJSON *arr = cJSON_AddArrayToObject(all, k->name);
+		for (struct pol *pl = p->list; arr && pl; pl = pl->next)
+			if (strcmp(pl->workload, k->name) == 0)
+				cJSON_AddItemToArray(arr, spec_json(&pl->pr));
 	}
 	s = all ? cJSON_PrintUnformatted(all) : NULL;
 	if (!s || state_write(p->a->state_fd, POLICIES_FILE, s, strlen(s)) < 0)
@@ -965,6 +999,7 @@ static int set_locked(struct policies *p, const char *workload, const cJSON *spe
 		fresh[i]->next = p->list;
 		p->list = fresh[i];
 	}
+	known_add(p, workload);
 	if (save)
 		persist(p);
 	wake(p);
@@ -988,12 +1023,24 @@ int policies_set(struct policies *p, const char *workload, const cJSON *spec, st
 	return r;
 }
 
+int policies_adopt(struct policies *p, const char *workload, const cJSON *spec, struct err *e)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (!known_has(p, workload))
+		r = set_locked(p, workload, spec, true, e);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
 void policies_remove(struct policies *p, const char *workload)
 {
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
 	drop_locked(p, workload);
+	known_del(p, workload);
 	persist(p);
 	pthread_mutex_unlock(&p->lock);
 	wake(p);
@@ -1083,7 +1130,7 @@ static void oom_check(struct policies *p, struct oomw *w)
 				 (unsigned long long)(n - w->count), (unsigned long long)max);
 		cJSON *old = one_value("memory_events", "oom_kill", cJSON_CreateNumber((double)w->count));
 		cJSON *new = one_value("memory_events", "oom_kill", cJSON_CreateNumber((double)n));
-		events_record(p->a->events, w->name, "kernel", "oom_kill", old, new, reason);
+		events_record(p->a->events, w->name, "kernel", "oom-kill", old, new, reason);
 		cJSON_Delete(old);
 		cJSON_Delete(new);
 		log_info("workload %s: %s", w->name, reason);
@@ -1393,6 +1440,11 @@ void policies_stop(struct policies *p)
 		struct oomw *w = p->ooms;
 		p->ooms = w->next;
 		free(w);
+	}
+	while (p->known) {
+		struct known *k = p->known;
+		p->known = k->next;
+		free(k);
 	}
 	if (p->wake_fd >= 0)
 		close(p->wake_fd);

@@ -57,7 +57,8 @@ static size_t count_segments(const char *s)
 
 /* Matches one pattern; 0, -ENOENT (no fit) or a decode error. A "{x*}"
  * capture takes every path segment but those the rest of the pattern needs,
- * so "/cgroups/{id*}/limits" fits "/cgroups/a/b/limits" with id "a/b". */
+ * so "/cgroups/{id*}/limits" fits "/cgroups/a/b/limits" with id "a/b". No
+ * capture holds an empty segment. */
 static int match_one(const char *pattern, const char *path, struct route_params *params)
 {
 	const char *p = pattern, *u = path;
@@ -80,7 +81,10 @@ static int match_one(const char *pattern, const char *path, struct route_params 
 					while (*--ue != '/')
 						;
 			}
-			if (ue == u || params->n == ROUTE_PARAMS_MAX)
+			/* Every segment a capture spans is non-empty: "//" names no
+			 * parameter, whichever route would take the rest. */
+			if (ue == u || params->n == ROUTE_PARAMS_MAX || u[0] == '/' || ue[-1] == '/' ||
+			    memmem(u, (size_t)(ue - u), "//", 2))
 				return -ENOENT;
 			r = router_decode(u, (size_t)(ue - u), params->v[params->n], ROUTE_PARAM_LEN);
 			if (r < 0)

@@ -1,6 +1,6 @@
 /* router: pure matching of an HTTP method and raw request path against a
  * route table. Patterns are literal segments, "{x}" for exactly one segment
- * and "{x*}" (last only) for one or more. Captured segments are
+ * and "{x*}" for one or more (never an empty one: "a//b" fits no capture). Captured segments are
  * percent-decoded here, strictly: a bad escape or an encoded NUL is an error,
  * an encoded '/' stays inside its segment (and so fails name validation), and
  * nothing is ever decoded twice. */

@@ -716,9 +716,18 @@ static void adopt(struct registry *r, const char *name)
 		return;
 	}
 	q = monitor_load_spec(w->dir_fd, &w->spec, &w->spec_json, &e);
+	w->have_status = monitor_status_read(w->dir_fd, &w->st) == 0;
+	if (q == -ENOENT && !w->have_status) {
+		/* A create that died before its spec.json was in place never
+		 * launched anything: what it left goes (an empty cgroup too). */
+		log_warn("workload %s: removing the remains of an interrupted create", name);
+		cg_remove(r->a->workloads_fd, name);
+		rm_rf_at(r->state_fd, name, 0);
+		workload_free(w);
+		return;
+	}
 	if (q < 0)
 		snprintf(w->problem, sizeof(w->problem), "its spec.json is unusable: %.150s", e.message);
-	w->have_status = monitor_status_read(w->dir_fd, &w->st) == 0;
 	if (!w->have_status && !w->problem[0])
 		snprintf(w->problem, sizeof(w->problem), "its launch was interrupted (no status.json)");
 	if (cg_open(r->a->workloads_fd, name, &w->cg_fd) < 0) {

@@ -4,8 +4,9 @@
  * through tests/bench/probes-poll (in the VM). Bare and sampler reads
  * alternate cgroup by cgroup; prints the best and median round of each, the
  * per-round ratio, and the ratio of each cgroup's fastest read summed (the
- * figure least moved by a busy host); open/read/close is timed twice, for
- * scale. */
+ * figure least moved by a busy host) and the mean round (what tests/bench/run
+ * sets against the agent's own poll histogram); open/read/close is timed
+ * twice, for scale. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,7 +54,7 @@ int main(int argc, char **argv)
 			       *ratio = calloc((size_t)rounds, sizeof(double));
 	int *per = calloc((size_t)n + 1, sizeof(int)); /* cgroup i's fds: fds[per[i] .. per[i+1]) */
 	double *min_bare = calloc((size_t)n, sizeof(double)), *min_samp = calloc((size_t)n, sizeof(double));
-	double sum_bare = 0, sum_samp = 0;
+	double sum_bare = 0, sum_samp = 0, mean_bare = 0, mean_samp = 0;
 
 	if (!s || !fds || !bare || !samp || !ratio || !per || !min_bare || !min_samp || setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		die("setup");
@@ -136,6 +137,10 @@ int main(int argc, char **argv)
 		sum_bare += min_bare[i];
 		sum_samp += min_samp[i];
 	}
+	for (int round = 0; round < rounds; round++) {
+		mean_bare += bare[round] / rounds;
+		mean_samp += samp[round] / rounds;
+	}
 	qsort(bare, (size_t)rounds, sizeof(double), cmp);
 	qsort(samp, (size_t)rounds, sizeof(double), cmp);
 	qsort(ratio, (size_t)rounds, sizeof(double), cmp);
@@ -148,6 +153,8 @@ int main(int argc, char **argv)
 	       (double)nfds / n, rounds);
 	printf("  bare pread loop     %8.2f ms  %8.2f ms\n", best_bare * 1e3, bare[rounds / 2] * 1e3);
 	printf("  sampler_read        %8.2f ms  %8.2f ms\n", best_samp * 1e3, samp[rounds / 2] * 1e3);
+	/* The mean, to set against the agent's own histogram (its _sum/_count). */
+	printf("  mean round: bare %.2f ms, sampler %.2f ms\n", mean_bare * 1e3, mean_samp * 1e3);
 	printf("  sampler/bare, per round: best %.2fx, median %.2fx, worst %.2fx\n", ratio[0],
 	       ratio[rounds / 2], ratio[rounds - 1]);
 	printf("  each cgroup's fastest read, summed: bare %.2f ms, sampler %.2f ms: %.2fx\n",

@@ -1,6 +1,6 @@
 /* libFuzzer target: the router against the real route table. The input is
  * "METHOD PATH"; any return is fine, a crash or a sanitizer report is not.
- * Captured parameters must be NUL-terminated and within bounds. */
+ * Captured parameters must be non-empty, NUL-terminated and within bounds. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (idx >= api_routes_count)
 				abort();
 			for (size_t i = 0; i < p.n; i++)
-				if (strlen(p.v[i]) >= ROUTE_PARAM_LEN)
+				if (strlen(p.v[i]) >= ROUTE_PARAM_LEN || !p.v[i][0])
 					abort();
 		}
 	}

@@ -127,12 +127,12 @@ limit_files() {
 	# The log has the change and the kill the kernel made because of it.
 	for _ in $(seq 1 50); do
 		req GET '/api/v1/events?since=0&limit=1000'
-		jq -e '.events[] | select(.workload == "hog" and .action == "oom_kill")' <<<"$body" >/dev/null && break
+		jq -e '.events[] | select(.workload == "hog" and .action == "oom-kill")' <<<"$body" >/dev/null && break
 		sleep 0.2
 	done
 	jq -e '.events[] | select(.workload == "hog" and .action == "limits" and .new.memory.max == 33554432
 		and .old.memory.max == "max" and (.actor | startswith("token:")))' <<<"$body"
-	jq -e '.events[] | select(.workload == "hog" and .action == "oom_kill" and .actor == "kernel"
+	jq -e '.events[] | select(.workload == "hog" and .action == "oom-kill" and .actor == "kernel"
 		and (.reason | test("memory.max")))' <<<"$body"
 }
 

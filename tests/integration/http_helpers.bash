@@ -30,11 +30,11 @@ routes() {
 	((n > 10)) || { echo "routes: only $n routes found in agent/api.c" >&2; return 1; }
 }
 
-# route_path PATTERN: a concrete path for it ({name} a valid workload name,
-# {id*} a cgroup path, {file} a file name).
+# route_path PATTERN [NAME]: a concrete path for it ({name} a valid
+# workload name, sec-probe unless given, {id*} a cgroup path, {file} a file).
 route_path() {
 	local p=$1
-	p=${p//\{name\}/sec-probe}
+	p=${p//\{name\}/${2:-sec-probe}}
 	p=${p//\{id\*\}/cgw-test}
 	p=${p//\{file\}/app.js}
 	[[ $p != *[{}]* ]] || { echo "route_path: no value for a parameter of $1" >&2; return 1; }
@@ -71,13 +71,14 @@ http() {
 
 # Many requests in one curl process (a process per request is slow in the
 # VM): queue METHOD URL [CURL ARGS...] adds one; run_queue runs them and
-# sets results[i] to "STATUS WWW-AUTHENTICATE" and the body of request i
+# sets results[i] to "STATUS SECONDS WWW-AUTHENTICATE" (SECONDS: curl's
+# time_total, the request alone) and the body of request i
 # in $BATS_TEST_TMPDIR/q.i; labels[i] is what queue was given.
 queue() {
 	local m=$1 u=$2
 	shift 2
 	((${#labels[@]})) && qargs+=(--next)
-	qargs+=(-sS --path-as-is -X "$m" -o "$BATS_TEST_TMPDIR/q.${#labels[@]}" -w '%{http_code} %header{www-authenticate}\n'
+	qargs+=(-sS --path-as-is -X "$m" -o "$BATS_TEST_TMPDIR/q.${#labels[@]}" -w '%{http_code} %{time_total} %header{www-authenticate}\n'
 		"$@" "$u")
 	labels+=("$m $u $*")
 }
@@ -185,6 +186,8 @@ extra_stop() {
 	EXTRA_PID=
 	sanitizer_clean "$EXTRA_LOG"
 	local dir=/sys/fs/cgroup/$CGW_PARENT-$1
+	[[ -e $dir/cgroup.kill ]] && echo 1 >"$dir/cgroup.kill" 2>/dev/null
+	sleep 0.2
 	[[ -d $dir ]] && find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null
 	return 0
 }

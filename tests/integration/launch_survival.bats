@@ -99,6 +99,25 @@ ticks() { logs "$1"; grep -c tick <<<"$body"; }
 	[ "$(tr '\n' ' ' <"$BATS_TEST_TMPDIR/codes")" = "200 200 204 " ]
 }
 
+@test "an agent dying in the middle of a create: the restart leaves no trace of it" {
+	CGW_PID=$(cat "$BATS_FILE_TMPDIR/pid")
+	kill_agent
+	# The state hook ends the agent after spec.json's temp file is written
+	# and before its rename, as a crash there would.
+	CGW_CRASH_BEFORE_RENAME=spec.json agent_start --max-workloads 60 3>&-
+	code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $(token)" \
+		-H 'Content-Type: application/json' --data-binary '{"name":"halfway","command":["/bin/sleep","1000"]}' \
+		"http://127.0.0.1:$CGW_PORT/api/v1/workloads") || true
+	[ "$code" = 000 ]
+	wait "$CGW_PID" || [ $? = 99 ]
+	[ -e "$CGW_STATE/workloads/halfway/.spec.json.tmp" ]
+	restart
+	get halfway
+	expect_error 404 name
+	nothing_left halfway
+	grep -q 'workload halfway: removing the remains of an interrupted create' "$CGW_LOG"
+}
+
 @test "a cgroup removed underneath: the workload is failed, the agent carries on" {
 	CGW_PID=$(cat "$BATS_FILE_TMPDIR/pid")
 	create '{"name":"gone","command":["/bin/sleep","1000"],"rootfs":{"path":"'"$ROOTFS"'"},"limits":{"memory":{"max":"48M"}}}'

@@ -215,3 +215,22 @@ EOF
 			"$BATS_TEST_TMPDIR/m" >&3
 	done
 }
+
+@test "policies survive a restart of the agent, and so does their removal" {
+	wl_create keep
+	wl_create gone
+	req PUT /api/v1/workloads/keep/policies '[{"kind":"cpu-budget","budget":"30s","window":"1m"}]'
+	[ "$code" = 200 ]
+	req PUT /api/v1/workloads/gone/policies '[{"kind":"pressure-kill"}]'
+	req PUT /api/v1/workloads/gone/policies '[]'
+	CGW_PID=$(cat "$BATS_FILE_TMPDIR/pid")
+	agent_stop
+	jq -e '.keep[0].kind == "cpu-budget" and .gone == []' "$CGW_STATE/policies.json"
+	agent_start
+	echo "$CGW_PID" >"$BATS_FILE_TMPDIR/pid"
+	req GET /api/v1/workloads/keep/policies
+	jq -e '.policies | length == 1 and .[0].kind == "cpu-budget" and .[0].budget == "30s" and .[0].window == "60s"
+		and .[0].state.attached' <<<"$body"
+	req GET /api/v1/workloads/gone/policies
+	[ "$(jq -c .policies <<<"$body")" = '[]' ]
+}

@@ -116,10 +116,10 @@ def churner():
                 count("api GET limits", st)
             if have_workloads:
                 name = "soak-%d" % (i % 20)
-                spec = json.dumps({"name": name, "command": ["sleep", "3600"]})
+                spec = json.dumps({"name": name, "command": ["/bin/sleep", "3600"]})
                 st, _ = request(conn, "POST", "/api/v1/workloads", spec)
                 count("api POST workload", st)
-                st, _ = request(conn, "DELETE", "/api/v1/workloads/" + name)
+                st, _ = request(conn, "DELETE", "/api/v1/workloads/%s?grace=0" % name)
                 count("api DELETE workload", st)
             # A cgroup appears and one vanishes under the watch root.
             tmp = os.path.join(WATCH, "churn-%d" % (i % 50))

@@ -43,6 +43,13 @@ static const struct row rows[] = {
 	{"GET", "/api/v1/workloads/a%2", -EINVAL, NULL, NULL, NULL},
 	{"GET", "/api/v1/workloads/", -ENOENT, NULL, NULL, NULL},
 	{"GET", "/api/v1/workloads//stop", -ENOENT, NULL, NULL, NULL},
+	/* A multi-segment capture never holds an empty segment. */
+	{"GET", "/api/v1/cgroups//limits", -ENOENT, NULL, NULL, NULL},
+	{"PATCH", "/api/v1/cgroups//limits", -ENOENT, NULL, NULL, NULL},
+	{"GET", "/api/v1/cgroups/a//b/limits", -ENOENT, NULL, NULL, NULL},
+	{"GET", "/api/v1/cgroups//a", -ENOENT, NULL, NULL, NULL},
+	{"GET", "/api/v1/cgroups/a/", -ENOENT, NULL, NULL, NULL},
+	{"GET", "/api/v1/cgroups/a/b/", -ENOENT, NULL, NULL, NULL},
 	{"GET", "/nope", -ENOENT, NULL, NULL, NULL},
 	{"GET", "", -EINVAL, NULL, NULL, NULL},
 	{"GET", "relative", -EINVAL, NULL, NULL, NULL},
