@@ -18,8 +18,9 @@
 #include "agent/log.h"
 #include "agent/name.h"
 #include "agent/policy.h"
+#include "agent/workload.h"
 
-/* A workload's cgroup, <parent>/workloads/<name>. */
+/* A workload (the registry's) and its cgroup, <parent>/workloads/<name>. */
 static int open_workload(struct request *rq, const char *name, int *ret_fd)
 {
 	const char *why;
@@ -27,6 +28,8 @@ static int open_workload(struct request *rq, const char *name, int *ret_fd)
 
 	if (name_valid(name, &why) < 0)
 		return err_fail(&rq->err, -EINVAL, "name", "the workload name %s", why);
+	if (registry_exists(rq->agent->registry, name) < 0)
+		return err_fail(&rq->err, -ENOENT, "name", "no workload named \"%s\"", name);
 	r = cg_open(rq->agent->workloads_fd, name, ret_fd);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return err_fail(&rq->err, -ENOENT, "name", "no workload named \"%s\"", name);
@@ -99,7 +102,8 @@ static int get_limits(struct request *rq, struct response *rs, int fd)
 	return api_reply(rs, 200, j);
 }
 
-/* who is the workload's name, or "/<id>" for a watched cgroup. */
+/* who is the workload's name, or "/<id>" for a watched cgroup. A
+ * workload's spec keeps the limits read back, so a restart keeps them. */
 static int patch_limits(struct request *rq, struct response *rs, int fd, const char *who)
 {
 	struct limits_lock *lk = NULL;
@@ -121,6 +125,10 @@ static int patch_limits(struct request *rq, struct response *rs, int fd, const c
 		r = limits_read(fd, &after);
 	if (r == 0 && l.set) {
 		cJSON *old = limits_pick(before, &l), *new = limits_pick(after, &l);
+		int q = who[0] == '/' ? 0 : registry_note_limits(rq->agent->registry, who, after);
+		if (q < 0)
+			log_warn("limits of %s: not kept in its spec (%s): a restart of it applies the old ones", who,
+				 strerror(-q));
 		events_record(rq->agent->events, who, rq->actor, "limits", old, new, "PATCH of the limits");
 		cJSON_Delete(old);
 		cJSON_Delete(new);

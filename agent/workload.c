@@ -740,8 +740,9 @@ static void adopt(struct registry *r, const char *name)
 		snprintf(w->problem, sizeof(w->problem), "its monitor process died; the exit status will not be recorded");
 	if (w->spec && w->spec->nports && (q = portproxy_add(r->proxy, name, w->spec->ports, w->spec->nports, &e)) < 0)
 		snprintf(w->problem, sizeof(w->problem), "%.40s: %.150s", e.field, e.message);
+	/* A PUT of its policies before the restart wins over the spec's. */
 	if (w->spec && w->spec->policies && r->a->policies &&
-	    policies_set(r->a->policies, name, w->spec->policies, &e) < 0)
+	    policies_adopt(r->a->policies, name, w->spec->policies, &e) < 0)
 		log_warn("workload %s: policies: %s: %s", name, e.field, e.message);
 	watch_dir(r, w);
 	refresh_target(r, w);

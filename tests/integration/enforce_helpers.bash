@@ -1,31 +1,39 @@
 # Helpers of the enforcement tests (enforce.bats, policies.bats): workloads
-# as bare cgroups under <parent>/workloads, processes in them, CPU use.
+# launched through the API, their cgroups, CPU use, the event log.
 
 teardown() {
-	# Whatever a test started in its workloads ends with it.
-	local d
-	for d in /sys/fs/cgroup/"$CGW_PARENT"/workloads/*/; do
-		[[ -d $d ]] || continue
-		echo 1 >"$d/cgroup.kill" 2>/dev/null || true
-	done
-	sleep 0.2
-	for d in /sys/fs/cgroup/"$CGW_PARENT"/workloads/*/; do
-		[[ -d $d ]] && rmdir "$d" 2>/dev/null || true
+	# Whatever a test launched ends with it.
+	local n
+	req GET /api/v1/workloads
+	for n in $(jq -r '.workloads[].name' <<<"$body" 2>/dev/null); do
+		req DELETE "/api/v1/workloads/$n?grace=0"
 	done
 }
 
 wl_dir() { echo "/sys/fs/cgroup/$CGW_PARENT/workloads/$1"; }
 
-# wl_create NAME: the workload's cgroup, as the launcher will make it.
-wl_create() { mkdir -p "$(wl_dir "$1")"; }
-
-# wl_run NAME CMD...: runs CMD inside the workload's cgroup, in the background.
-wl_run() {
-	local dir
-	dir=$(wl_dir "$1")
-	shift
-	bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$dir" "$@" </dev/null >/dev/null 2>&1 &
+# wl_launch NAME LIMITS CMD...: launches a workload running CMD with the
+# limits LIMITS ({} for none) and, if $POLICIES is set, those policies.
+# Without namespaces: it sees the host's files and devices (/dev/vda).
+wl_launch() {
+	local name=$1 limits=$2 spec cmd a
+	shift 2
+	# One jq per word: jq --args would read "--vm" as its own option.
+	cmd='[]'
+	for a in "$@"; do
+		cmd=$(jq -c --arg a "$a" '. + [$a]' <<<"$cmd")
+	done
+	spec=$(jq -cn --arg n "$name" --argjson l "$limits" --argjson p "${POLICIES:-null}" --argjson c "$cmd" \
+		'{name: $n, command: $c, namespaces: [], limits: $l} + (if $p then {policies: $p} else {} end)')
+	req POST /api/v1/workloads "$spec"
+	[[ $code == 201 ]] || { echo "launch of $name: $code $body" >&2; return 1; }
 }
+
+# wl_idle NAME [LIMITS]: a workload that only sleeps.
+wl_idle() { wl_launch "$1" "${2:-"{}"}" /bin/sleep 100000; }
+
+# wl_spin NAME [LIMITS]: a one-core busy loop.
+wl_spin() { wl_launch "$1" "${2:-"{}"}" /bin/sh -c 'while :; do :; done'; }
 
 usage_usec() { awk '/^usage_usec/ {print $2}' "$(wl_dir "$1")/cpu.stat"; }
 now_usec() { echo $(($(date +%s%N) / 1000)); }

@@ -31,11 +31,12 @@ routes() {
 }
 
 # route_path PATTERN [NAME]: a concrete path for it ({name} a valid
-# workload name, sec-probe unless given, {id*} a cgroup path, {file} a file).
+# workload name, sec-probe unless given, {id*} the cgroup path $ROUTE_ID,
+# {file} a file).
 route_path() {
 	local p=$1
 	p=${p//\{name\}/${2:-sec-probe}}
-	p=${p//\{id\*\}/cgw-test}
+	p=${p//\{id\*\}/${ROUTE_ID:-cgw-test}}
 	p=${p//\{file\}/app.js}
 	[[ $p != *[{}]* ]] || { echo "route_path: no value for a parameter of $1" >&2; return 1; }
 	echo "$p"

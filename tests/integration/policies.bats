@@ -28,7 +28,7 @@ reaction() {
 }
 
 @test "policies: PUT validates the whole array naming the field, GET answers them with their state" {
-	wl_create pv
+	wl_idle pv
 	while IFS='|' read -r doc field; do
 		[[ -n $doc ]] || continue
 		req PUT /api/v1/workloads/pv/policies "$doc"
@@ -74,13 +74,11 @@ EOF
 }
 
 @test "memory-autosize: a growing cache brings memory.high down and holds pressure near the target" {
-	wl_create cache
 	# Read the whole disk over and over at 8 MiB/s: a page cache that
 	# grows as far as it is let (fd 3 holds the disk open: its last close
 	# would drop its cache).
-	req PATCH /api/v1/workloads/cache/limits '{"io":{"max":[{"device":"/dev/vda","rbps":"8M"}]}}'
-	[ "$code" = 200 ]
-	wl_run cache sh -c 'exec 3</dev/vda; while :; do dd if=/dev/vda of=/dev/null bs=1M status=none; done'
+	wl_launch cache '{"io":{"max":[{"device":"/dev/vda","rbps":"8M"}]}}' \
+		/bin/sh -c 'exec 3</dev/vda; while :; do dd if=/dev/vda of=/dev/null bs=1M status=none; done'
 	d=$(wl_dir cache)
 	for _ in $(seq 1 300); do
 		(($(cat "$d/memory.current") > 96 * 1024 * 1024)) && break
@@ -107,16 +105,14 @@ EOF
 }
 
 @test "memory-autosize: pressure over the target raises memory.high at once (PSI trigger)" {
-	wl_create grow
-	d=$(wl_dir grow)
 	mark=$(events_mark)
 	# 64 MiB of anonymous memory that cannot be reclaimed (no swap): with
 	# memory.high below it the kernel throttles the workload, pressure
-	# crosses the target and the trigger fires.
-	req PUT /api/v1/workloads/grow/policies \
-		'[{"kind":"memory-autosize","min":"16M","max":"256M","target_pct":5,"interval":"1s","step_down_pct":50,"step_up_pct":50}]'
-	[ "$code" = 200 ]
-	wl_run grow stress-ng --vm 1 --vm-bytes 64M --vm-keep --timeout 600
+	# crosses the target and the trigger fires. The policy comes with the
+	# launch spec.
+	POLICIES='[{"kind":"memory-autosize","min":"16M","max":"256M","target_pct":5,"interval":"1s","step_down_pct":50,"step_up_pct":50}]' \
+		wl_launch grow '{}' /usr/bin/stress-ng --vm 1 --vm-bytes 64M --vm-keep --timeout 600
+	d=$(wl_dir grow)
 	wait_event "$mark" 60 '.workload == "grow" and .actor == "policy:memory-autosize"
 		and (.reason | test("PSI trigger")) and .new.memory.high > .old.memory.high'
 	ms=$(reaction grow memory-autosize)
@@ -126,10 +122,8 @@ EOF
 }
 
 @test "cpu-guard caps a best-effort hog while stress-ng raises host cpu pressure, and restores it after calm" {
-	wl_create be
+	wl_spin be '{"cpu":{"max":"50%"}}'
 	d=$(wl_dir be)
-	echo "50000 100000" >"$d/cpu.max"
-	wl_run be sh -c 'while :; do :; done'
 	mark=$(events_mark)
 	req PUT /api/v1/workloads/be/policies '[{"kind":"cpu-guard","threshold_pct":20,"restore_pct":10,"cap":"10%","calm":"2s"}]'
 	[ "$code" = 200 ]
@@ -159,15 +153,12 @@ EOF
 }
 
 @test "pressure-kill kills a thrashing workload and records why" {
-	wl_create thrash
-	d=$(wl_dir thrash)
+	mark=$(events_mark)
 	# Twice its memory.high of memory it cannot give back: the kernel
 	# throttles it without end (memory full pressure near 100%).
-	echo 32M >"$d/memory.high"
-	mark=$(events_mark)
-	req PUT /api/v1/workloads/thrash/policies '[{"kind":"pressure-kill","threshold_pct":30,"duration":"3s"}]'
-	[ "$code" = 200 ]
-	wl_run thrash stress-ng --vm 1 --vm-bytes 64M --vm-keep --timeout 600
+	POLICIES='[{"kind":"pressure-kill","threshold_pct":30,"duration":"3s"}]' \
+		wl_launch thrash '{"memory":{"high":"32M"}}' /usr/bin/stress-ng --vm 1 --vm-bytes 64M --vm-keep --timeout 600
+	d=$(wl_dir thrash)
 	wait_event "$mark" 60 '.workload == "thrash" and .actor == "policy:pressure-kill" and .action == "kill"
 		and (.reason | test("memory full pressure above 30%"))'
 	echo "# pressure-kill: $(jq -r '.[0].reason' <<<"$matched")" >&3
@@ -176,14 +167,15 @@ EOF
 		sleep 0.1
 	done
 	grep -q '^populated 0' "$d/cgroup.events"
+	req GET /api/v1/workloads/thrash
+	jq -e '.state == "exited" and .exit_signal != null' <<<"$body"
 	req GET /api/v1/workloads/thrash/policies
 	jq -e '.policies[0].state.kills >= 1' <<<"$body"
 }
 
 @test "cpu-budget freezes a workload that spent its CPU-seconds and thaws it at the next window" {
-	wl_create budget
+	wl_spin budget
 	d=$(wl_dir budget)
-	wl_run budget sh -c 'while :; do :; done'
 	mark=$(events_mark)
 	req PUT /api/v1/workloads/budget/policies '[{"kind":"cpu-budget","budget":"1s","window":"6s"}]'
 	[ "$code" = 200 ]
@@ -216,9 +208,10 @@ EOF
 	done
 }
 
-@test "policies survive a restart of the agent, and so does their removal" {
-	wl_create keep
-	wl_create gone
+@test "policies survive a restart of the agent, and so does their removal; a delete drops them" {
+	# A PUT wins over the launch spec's policies, across the restart too.
+	wl_idle keep
+	POLICIES='[{"kind":"cpu-guard"}]' wl_idle gone
 	req PUT /api/v1/workloads/keep/policies '[{"kind":"cpu-budget","budget":"30s","window":"1m"}]'
 	[ "$code" = 200 ]
 	req PUT /api/v1/workloads/gone/policies '[{"kind":"pressure-kill"}]'
@@ -233,4 +226,7 @@ EOF
 		and .[0].state.attached' <<<"$body"
 	req GET /api/v1/workloads/gone/policies
 	[ "$(jq -c .policies <<<"$body")" = '[]' ]
+	req DELETE '/api/v1/workloads/keep?grace=0'
+	[ "$code" = 204 ]
+	jq -e 'has("keep") | not' "$CGW_STATE/policies.json"
 }
