@@ -68,6 +68,17 @@ const countColor = ([sel, rgb]) => {
 	return n;
 };
 
+/* Waits until the canvas at sel holds at least min pixels of rgb (a
+ * chart's line drawn over a few polls); answers the count. */
+async function waitPixels(page, sel, rgb, min) {
+	let n = -1;
+	for (const end = Date.now() + T; Date.now() < end; await page.waitForTimeout(500)) {
+		n = await page.evaluate(countColor, [sel, rgb]);
+		if (n >= min) return n;
+	}
+	throw new Error(`the line of rgb(${rgb}) is not drawn in ${sel} (${n} pixels after ${T / 1000} s)`);
+}
+
 /* Provokes one HTTP error from the agent and waits for it to show in the
  * element at sel (with its status); Chromium's console line for it is
  * expected, no other. */
@@ -116,8 +127,8 @@ async function main() {
 		log('cpu figure:', cpuText);
 		const state = await card.locator('.badge.state').textContent();
 		if (!/running/i.test(state)) throw new Error(`state badge says "${state}", not running`);
-		const red = await page.evaluate(countColor, [`article.card[data-workload="${W}"] .c-cpu canvas`, [198, 40, 40]]);
-		if (red < 20) throw new Error(`the cpu.max line is not drawn in the CPU chart (${red} red pixels)`);
+		/* the line grows a poll at a time from the first two samples */
+		const red = await waitPixels(page, `article.card[data-workload="${W}"] .c-cpu canvas`, [198, 40, 40], 20);
 		log('cpu.max line pixels:', red);
 
 		step = 'limits form: validation';
