@@ -487,6 +487,28 @@
 		if (!num(cur) || !num(prev) || !(dt > 0) || cur < prev) return undefined;
 		return ((cur - prev) / dt) * scale;
 	}
+	/* Per second rates of counters over the last RATE_S seconds of samples:
+	 * on a loaded machine polls come unevenly, and a rate one poll apart
+	 * jumps around what the cgroup really used. */
+	const RATE_S = 5;
+	class Rates {
+		constructor() { this.s = []; }
+		/* values: {key: counter}; answers {key: per second}, undefined
+		 * until there are two samples */
+		push(t, values) {
+			const s = this.s;
+			s.push({ t, values });
+			while (s.length > 2 && s[1].t <= t - RATE_S) s.shift();
+			const base = s[0], out = {};
+			for (const [k, cur] of Object.entries(values)) {
+				out[k] = s.length > 1 ? rate(cur, base.values[k], t - base.t) : undefined;
+				/* a counter went back (the cgroup was made anew): start over */
+				if (num(cur) && num(base.values[k]) && cur < base.values[k]) this.s = [s[s.length - 1]];
+			}
+			return out;
+		}
+	}
+
 	/* PSI in percent: the kernel's avg10 (a 10 s average, already in %) */
 	const psiPct = (p) => (p && num(p.avg10) ? p.avg10 : undefined);
 
@@ -495,7 +517,7 @@
 	const st = {
 		info: null,
 		intervalMs: 1000,
-		host: { prev: null, prevT: 0, hist: new History(['cpu', 'cpus', 'mem', 'memTotal', ...psiKeys()]), charts: null },
+		host: { prevT: 0, rates: new Rates(), hist: new History(['cpu', 'cpus', 'mem', 'memTotal', ...psiKeys()]), charts: null },
 		cards: new Map(), /* key -> card */
 		workloads: new Map(), /* name -> workload JSON */
 		failures: 0,
@@ -534,20 +556,20 @@
 			return;
 		}
 		clearNotice('host');
-		const prev = st.host.prev, dt = t - st.host.prevT;
+		const dt = t - st.host.prevT;
+		if (!(dt > 0)) return; /* the same snapshot again */
+		st.host.prevT = t;
 		const v = {};
-		const ticks = shape.hostCpuTicks(h), pticks = prev && shape.hostCpuTicks(prev);
+		const ticks = shape.hostCpuTicks(h);
 		v.cpus = shape.hostCpus(h);
-		if (ticks && pticks) v.cpu = rate(ticks.busy, pticks.busy, dt, 1 / ticks.hz);
+		const r = st.host.rates.push(t, { busy: ticks && ticks.busy });
+		if (num(r.busy)) v.cpu = r.busy / ticks.hz;
 		const total = shape.hostMemTotal(h), avail = shape.hostMemAvailable(h);
 		const used = num(total) && num(avail) ? total - avail : undefined;
 		v.mem = num(used) ? used / MiB : undefined;
 		v.memTotal = num(total) ? total / MiB : undefined;
-		for (const r of ['cpu', 'memory', 'io'])
-			for (const k of ['some', 'full']) v[`${r}_${k}`] = psiPct(shape.psi(h, r, k));
-		st.host.prev = h;
-		st.host.prevT = t;
-		if (dt <= 0) return;
+		for (const res of ['cpu', 'memory', 'io'])
+			for (const k of ['some', 'full']) v[`${res}_${k}`] = psiPct(shape.psi(h, res, k));
 		const hh = st.host.hist;
 		hh.push(t, v);
 		charts.cpu.set(hh.data(['cpu', 'cpus']));
@@ -577,7 +599,7 @@
 		/* a cgroup below a workload's own (its nested groups), else one under a --watch root */
 		$('.kind', node).textContent = workload ? 'workload' : inWorkload ? `in ${inWorkload}` : 'watched';
 		const card = {
-			key, node, workload, cgroupId, prev: null, prevT: 0, limits: {}, lines: limitLines({}), cpuset: {},
+			key, node, workload, cgroupId, prev: null, prevT: 0, rates: new Rates(), limits: {}, lines: limitLines({}), cpuset: {},
 			hist: new History(['cpu', 'cpuMax', 'mem', 'memMax', 'memHigh', 'ior', 'iow', ...psiKeys()]),
 			charts: null, seen: true,
 		};
@@ -610,7 +632,10 @@
 	}
 
 	function updateCardStats(card, c, t) {
-		const prev = card.prev, dt = t - card.prevT;
+		const dt = t - card.prevT;
+		card.prev = c;
+		if (!(dt > 0)) return; /* the same snapshot again */
+		card.prevT = t;
 		const lim = shape.limits(c);
 		if (Object.keys(lim).length) {
 			card.limits = lim;
@@ -618,20 +643,15 @@
 			card.cpuset = { cpus: shape.cpusEffective(lim), mems: shape.memsEffective(lim) };
 		}
 		const v = { cpuMax: card.lines.cores, memMax: card.lines.memMax, memHigh: card.lines.memHigh };
-		v.cpu = prev ? rate(shape.cpuUsec(c), shape.cpuUsec(prev), dt, 1e-6) : undefined;
 		const mem = shape.memCurrent(c);
 		v.mem = num(mem) ? mem / MiB : undefined;
 		for (const k of ['memMax', 'memHigh']) v[k] = num(v[k]) ? v[k] / MiB : undefined;
-		const io = shape.io(c), pio = prev && shape.io(prev);
-		if (io && pio) {
-			v.ior = rate(io.r, pio.r, dt, 1e-6);
-			v.iow = rate(io.w, pio.w, dt, 1e-6);
-		}
-		for (const r of ['cpu', 'memory', 'io'])
-			for (const k of ['some', 'full']) v[`${r}_${k}`] = psiPct(shape.psi(c, r, k));
-		card.prev = c;
-		card.prevT = t;
-		if (!(dt > 0)) return;
+		const io = shape.io(c);
+		const r = card.rates.push(t, { cpu: shape.cpuUsec(c), ior: io && io.r, iow: io && io.w });
+		/* µs per second -> cores; bytes per second -> MB/s */
+		for (const k of ['cpu', 'ior', 'iow']) v[k] = num(r[k]) ? r[k] * 1e-6 : undefined;
+		for (const res of ['cpu', 'memory', 'io'])
+			for (const k of ['some', 'full']) v[`${res}_${k}`] = psiPct(shape.psi(c, res, k));
 		card.hist.push(t, v);
 		const h = card.hist;
 		card.charts.cpu.set(h.data(['cpu', 'cpuMax']));
@@ -795,7 +815,8 @@
 	function limitsPath(card) {
 		return card.workload
 			? `/api/v1/workloads/${encodeURIComponent(card.workload)}/limits`
-			: `/api/v1/cgroups/${card.cgroupId.split('/').map(encodeURIComponent).join('/')}/limits`;
+			/* the id without its leading '/': the limits routes take a relative path */
+			: `/api/v1/cgroups/${card.cgroupId.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/')}/limits`;
 	}
 
 	async function loadLimits(card) {
