@@ -2,7 +2,8 @@
 bats_require_minimum_version 1.5.0
 # The dashboard page in headless Chromium and a real Prometheus server,
 # against an agent in the VM reached through a forwarded port, with a
-# workload that burns CPU under a cpu.max. One VM for the file.
+# workload that burns CPU under a cpu.max and a watched cgroup (--watch) that
+# does the same. One VM for the file.
 
 load helpers
 
