@@ -3,7 +3,8 @@ bats_require_minimum_version 1.5.0
 # docs/openapi.yaml: a valid OpenAPI document (swagger-parser), whose routes
 # are agent/api.c's api_routes[] exactly (flags included), and whose schemas
 # the real answers of an agent fit: an agent in a VM (with --watch batch, a
-# watched cgroup batch/job and a workload "ow") is driven with curl over
+# watched cgroup batch/job and a workload "ow" whose policies never act,
+# so its limits stay what the test sets) is driven with curl over
 # every route, and each answer (status, Content-Type, JSON body) is checked
 # against the document by tests/host/openapi-check (python3-jsonschema).
 
@@ -21,7 +22,7 @@ setup_file() {
 	vm_req POST /api/v1/workloads "$(jq -nc --arg n "$W" '{name: $n,
 		command: ["/bin/sh", "-c", "echo started; echo to-stderr >&2; exec sleep 100000"],
 		limits: {cpu: {max: "50%"}, memory: {max: "64M"}, pids: {max: 50}},
-		policies: [{kind: "cpu-guard", threshold_pct: 40, cap: "20%"}]}')"
+		policies: [{kind: "pressure-kill", threshold_pct: 100, duration: "60m"}]}')"
 	[[ $code == 201 ]] || { echo "launch: $code $body" >&2; return 1; }
 	# The watched cgroup, made by a helper without namespaces (it sees the
 	# VM's /sys/fs/cgroup); then the helper is removed.
@@ -182,9 +183,9 @@ api() {
 		'{"cpu":{"max":"25%","weight":200},"memory":{"high":"48M","swap_max":"max"},"pids":{"max":"max"}}'
 	jq -e '.cpu.max == 0.25 and .cpu.weight == 200 and .memory.high == 50331648 and .pids.max == "max"' <<<"$body"
 	api 200 GET "/api/v1/workloads/$W/policies"
-	jq -e '.policies[0].kind == "cpu-guard" and .policies[0].cap == "20%"' <<<"$body"
+	jq -e '.policies[0].kind == "pressure-kill" and .policies[0].duration == "3600s"' <<<"$body"
 	api 200 PUT "/api/v1/workloads/$W/policies" \
-		'[{"kind":"memory-autosize","max":"64M"},{"kind":"pressure-kill","threshold_pct":90,"duration":"1m"},{"kind":"cpu-guard"}]'
+		'[{"kind":"memory-autosize","max":"64M"},{"kind":"pressure-kill","threshold_pct":90,"duration":"1m"},{"kind":"cpu-guard","threshold_pct":100,"cap":"90%"}]'
 	jq -e '.policies | length == 3' <<<"$body"
 	api 200 PUT "/api/v1/workloads/$W/policies" '{"policies":[{"kind":"cpu-budget","budget":"60m","window":"120m"}]}'
 	api 200 GET "/api/v1/workloads/$W/policies"
