@@ -6,8 +6,14 @@
 
 setup_file() {
 	export PORT=9897 OUT=$BATS_FILE_TMPDIR/demo.out
-	CGW_DEMO_PORT=$PORT setsid tests/tools/demo >"$OUT" 2>&1 <&- &
+	# Job control on: the demo gets its own process group, as in a terminal,
+	# and SIGINT is not ignored the way a plain background job's is, so the
+	# INT sent below is the Ctrl-C a user types.
+	date +%s >"$BATS_FILE_TMPDIR/t0"
+	set -m
+	CGW_DEMO_PORT=$PORT tests/tools/demo >"$OUT" 2>&1 </dev/null &
 	echo $! >"$BATS_FILE_TMPDIR/pid"
+	set +m
 	for _ in $(seq 1 600); do
 		grep -q 'Ctrl-C stops everything' "$OUT" && return 0
 		kill -0 "$(cat "$BATS_FILE_TMPDIR/pid")" 2>/dev/null || break
@@ -22,6 +28,9 @@ teardown_file() {
 	kill -INT -- -"$pid" 2>/dev/null || true
 	for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 	kill -KILL -- -"$pid" 2>/dev/null || true
+	# qemu runs in a process group of its own (under timeout)
+	pkill -KILL -f "hostfwd=tcp:127.0.0.1:$PORT-" 2>/dev/null || true
+	rm -rf build/demo.*
 }
 
 # cg NAME: the workload's cgroup object from /api/v1/cgroups.
@@ -52,8 +61,10 @@ cg() {
 		fi
 		sleep 2
 	done
-	echo "# live after $((SECONDS - start)) s" >&3
+	since=$(($(date +%s) - $(cat "$BATS_FILE_TMPDIR/t0")))
+	echo "# live $((SECONDS - start)) s after the banner, $since s after the demo started" >&3
 	((ok))
+	((since <= 60))
 	run curl -fsS "http://127.0.0.1:$PORT/api/v1/workloads"
 	[ "$(jq -r '[.workloads[] | select(.state == "running") | .name] | sort | join(" ")' <<<"$output")" = "cpu-hog io-writer mem-grower" ]
 	[ "$(jq -r .limits.cpu.max <<<"$hog")" = 0.5 ]
@@ -82,8 +93,11 @@ cg() {
 @test "demo: Ctrl-C stops the agent and the VM" {
 	pid=$(cat "$BATS_FILE_TMPDIR/pid")
 	kill -INT -- -"$pid"
+	t0=$SECONDS
 	for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+	echo "# stopped $((SECONDS - t0)) s after the Ctrl-C" >&3
 	! kill -0 "$pid" 2>/dev/null
+	! pgrep -f "hostfwd=tcp:127.0.0.1:$PORT-" >/dev/null
 	! curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null
 	grep -q 'demo: stopping' "$OUT"
 }
