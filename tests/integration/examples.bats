@@ -8,6 +8,8 @@
 load helpers
 
 EXAMPLES=$CGW_TOP/tests/integration/doc_examples.py
+# Debian's python: a version manager's shim in PATH takes seconds to start in the VM.
+PY=/usr/bin/python3
 CG=/sys/fs/cgroup
 WATCHED=apps.slice/db.service
 
@@ -52,7 +54,7 @@ teardown() {
 # examples FILE MIN: runs FILE's examples against this test's agent; fails
 # if one fails or FILE has fewer than MIN.
 examples() {
-	run env CGW="http://127.0.0.1:$CGW_PORT" TOKEN="$(token)" python3 "$EXAMPLES" run "$CGW_TOP/$1" --min "$2"
+	run env CGW="http://127.0.0.1:$CGW_PORT" TOKEN="$(token)" "$PY" "$EXAMPLES" run "$CGW_TOP/$1" --min "$2"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	# The summary line counts what ran.
@@ -66,7 +68,7 @@ examples() {
 
 @test "docs/api.md: every curl example answers as shown" {
 	# The docs' own setup (the busybox root of the launch example).
-	python3 "$EXAMPLES" setup "$CGW_TOP/docs/api.md" >"$BATS_TEST_TMPDIR/setup.sh"
+	"$PY" "$EXAMPLES" setup "$CGW_TOP/docs/api.md" >"$BATS_TEST_TMPDIR/setup.sh"
 	grep -q /srv/busybox "$BATS_TEST_TMPDIR/setup.sh"
 	bash -e "$BATS_TEST_TMPDIR/setup.sh"
 	examples docs/api.md 30
@@ -77,7 +79,7 @@ examples() {
 # marked route only while it answers 501; and passes right examples.
 @test "the examples checker fails broken docs" {
 	d=$BATS_TEST_TMPDIR
-	check() { env CGW="http://127.0.0.1:$CGW_PORT" TOKEN="$(token)" python3 "$EXAMPLES" run "$1"; }
+	check() { env CGW="http://127.0.0.1:$CGW_PORT" TOKEN="$(token)" "$PY" "$EXAMPLES" run "$1"; }
 
 	printf '# nothing\n\n```console\n```\n' >"$d/none.md"
 	run check "$d/none.md"
