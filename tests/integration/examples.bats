@@ -34,8 +34,9 @@ teardown() {
 		done
 	fi
 	agent_stop
-	# cgroup.kill is asynchronous: retry until the killed are gone.
-	for _ in $(seq 1 100); do
+	# cgroup.kill is asynchronous: retry until the killed are gone (slow
+	# under load in the emulated VM).
+	for _ in $(seq 1 600); do
 		cgroup_cleanup
 		[[ -e $CG/cgwarden ]] || break
 		sleep 0.1
