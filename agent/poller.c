@@ -169,7 +169,8 @@ static int discover(struct poller *p)
 	pthread_mutex_unlock(&a->reload_lock);
 	if (r < 0)
 		return r;
-	qsort(p->f, p->nf, sizeof(*p->f), cmp_found);
+	if (p->nf > 1)
+		qsort(p->f, p->nf, sizeof(*p->f), cmp_found);
 	/* A watch root may contain the workloads or another root: keep the
 	 * first of equal paths, the managed one if any. */
 	size_t k = 0;

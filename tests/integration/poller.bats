@@ -37,6 +37,14 @@ in_cgroup() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$id" "$@" >/dev/null 2>&1 &
 }
 
+# sleep_until T0_NS SECONDS: sleeps until SECONDS after T0_NS (date +%s%N),
+# not at all if that has passed.
+sleep_until() {
+	local left
+	left=$(echo "$2 - ($(date +%s%N) - $1) / 1000000000" | bc -l)
+	if (($(echo "$left > 0" | bc -l))); then sleep "$left"; fi
+}
+
 # metric NAME ID: the value /metrics serves for the family and cgroup id.
 metric() {
 	curl -fsS "http://127.0.0.1:$CGW_PORT/metrics" | awk -v n="$1" -v id="$2" \
@@ -135,7 +143,7 @@ usage() {
 	for round in 1 2 3; do
 		t0=$(date +%s%N)
 		mkdir $CG/$W/comes
-		sleep $(echo "2.1 - ($(date +%s%N) - $t0) / 1000000000" | bc -l)
+		sleep_until "$t0" 2.1
 		code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/comes")
 		late=$((($(date +%s%N) - t0) / 1000000))
 		echo "# round $round: served ($code) when asked $late ms after the mkdir" >&3
@@ -143,7 +151,7 @@ usage() {
 		curl -fsS "http://127.0.0.1:$CGW_PORT/metrics" | grep "id=\"/$W/comes\"" >/dev/null
 		t0=$(date +%s%N)
 		rmdir $CG/$W/comes
-		sleep $(echo "2.1 - ($(date +%s%N) - $t0) / 1000000000" | bc -l)
+		sleep_until "$t0" 2.1
 		code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/comes")
 		late=$((($(date +%s%N) - t0) / 1000000))
 		echo "# round $round: gone ($code) when asked $late ms after the rmdir" >&3
