@@ -59,8 +59,7 @@ static size_t count_segments(const char *s)
  * capture takes every path segment but those the rest of the pattern needs,
  * so "/cgroups/{id*}/limits" fits "/cgroups/a/b/limits" with id "a/b". Those
  * segments may be empty ("/cgroups//a/limits": id "/a"; "/cgroups//limits":
- * id ""): the path fits the route, and its handler refuses the id with a 400
- * naming it. Were empty segments no fit, "/cgroups//limits" would fall
+ * id ""): the path fits the route, and its handler judges the id. Were empty segments no fit, "/cgroups//limits" would fall
  * through to "/cgroups/{id*}" with id "/limits" (and PATCH would be 405). A
  * "{x}" capture is one non-empty segment. */
 static int match_one(const char *pattern, const char *path, struct route_params *params)
