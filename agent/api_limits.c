@@ -38,13 +38,15 @@ static int open_workload(struct request *rq, const char *name, int *ret_fd)
 	return 0;
 }
 
-/* A watched cgroup by id (its path below the cgroup root): only at or
- * below a --watch root, opened beneath that root so nothing in the path
- * (.., symlinks, magic links, another mount) can lead out of it. */
+/* A watched cgroup by id (its path below the cgroup root, with or without
+ * one leading '/', the form GET /api/v1/cgroups and the events show): only
+ * at or below a --watch root, opened beneath that root so nothing in the
+ * path (.., symlinks, magic links, another mount) can lead out of it. On
+ * success rq->params.v[0] holds the id without its leading '/'. */
 static int open_watched(struct request *rq, int *ret_fd)
 {
 	struct agent *a = rq->agent;
-	const char *id = rq->params.v[0];
+	char *id = rq->params.v[0];
 	char root[1025];
 	size_t slashes = 0, raw = 0, rlen = 0;
 	int r, root_fd;
@@ -57,10 +59,12 @@ static int open_watched(struct request *rq, int *ret_fd)
 		raw += *p == '/';
 	if (raw != slashes + 5) /* /api/v1/cgroups/<id>/limits */
 		return err_fail(&rq->err, -EINVAL, "id", "an encoded '/' is not allowed in a cgroup id");
+	if (id[0] == '/')
+		memmove(id, id + 1, strlen(id));
 	if (cg_path_valid(id) < 0)
 		return err_fail(&rq->err, -EINVAL, "id",
-				"not a cgroup path: relative, without \".\" or \"..\" segments, empty segments, "
-				"\"cgroup.\" names or control characters");
+				"not a cgroup path: the path below the cgroup root (one leading '/' at most), without "
+				"empty, \".\" or \"..\" segments, \"cgroup.\" names or control characters");
 	root[0] = '\0';
 	pthread_mutex_lock(&a->reload_lock);
 	for (size_t i = 0; i < a->cfg.watch.n && !root[0]; i++) {

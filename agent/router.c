@@ -57,8 +57,11 @@ static size_t count_segments(const char *s)
 
 /* Matches one pattern; 0, -ENOENT (no fit) or a decode error. A "{x*}"
  * capture takes every path segment but those the rest of the pattern needs,
- * so "/cgroups/{id*}/limits" fits "/cgroups/a/b/limits" with id "a/b". No
- * capture holds an empty segment. */
+ * so "/cgroups/{id*}/limits" fits "/cgroups/a/b/limits" with id "a/b". Those
+ * segments may be empty ("/cgroups//a/limits": id "/a"; "/cgroups//limits":
+ * id ""): the path fits the route, and its handler judges the id. Were empty segments no fit, "/cgroups//limits" would fall
+ * through to "/cgroups/{id*}" with id "/limits" (and PATCH would be 405). A
+ * "{x}" capture is one non-empty segment. */
 static int match_one(const char *pattern, const char *path, struct route_params *params)
 {
 	const char *p = pattern, *u = path;
@@ -72,8 +75,9 @@ static int match_one(const char *pattern, const char *path, struct route_params 
 		pe = strchrnul(p, '/');
 		ue = strchrnul(u, '/');
 		if (*p == '{') {
+			bool multi = pe - p >= 3 && pe[-2] == '*';
 			int r;
-			if (pe - p >= 3 && pe[-2] == '*') {
+			if (multi) {
 				size_t need = count_segments(pe), have = count_segments(ue);
 				if (have < need)
 					return -ENOENT;
@@ -81,10 +85,7 @@ static int match_one(const char *pattern, const char *path, struct route_params 
 					while (*--ue != '/')
 						;
 			}
-			/* Every segment a capture spans is non-empty: "//" names no
-			 * parameter, whichever route would take the rest. */
-			if (ue == u || params->n == ROUTE_PARAMS_MAX || u[0] == '/' || ue[-1] == '/' ||
-			    memmem(u, (size_t)(ue - u), "//", 2))
+			if ((ue == u && !multi) || params->n == ROUTE_PARAMS_MAX)
 				return -ENOENT;
 			r = router_decode(u, (size_t)(ue - u), params->v[params->n], ROUTE_PARAM_LEN);
 			if (r < 0)

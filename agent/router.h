@@ -1,9 +1,14 @@
 /* router: pure matching of an HTTP method and raw request path against a
  * route table. Patterns are literal segments, "{x}" for exactly one segment
- * and "{x*}" for one or more (never an empty one: "a//b" fits no capture). Captured segments are
- * percent-decoded here, strictly: a bad escape or an encoded NUL is an error,
- * an encoded '/' stays inside its segment (and so fails name validation), and
- * nothing is ever decoded twice. */
+ * and "{x*}" for one or more. A "{x}" capture is never empty ("/workloads/"
+ * and "/workloads//stop" fit no route); the segments of a "{x*}" capture may
+ * be ("/cgroups//a/limits" gives id "/a", "/cgroups//limits" id ""), so such a
+ * path reaches the route its shape names and its handler judges the id
+ * (the limits of a watched cgroup: 400 naming it for "" and empty segments
+ * but one leading '/'; GET /api/v1/cgroups/{id*}: 404 for an id not polled).
+ * Captured segments are percent-decoded here, strictly: a bad escape or an
+ * encoded NUL is an error, an encoded '/' stays inside its segment (and so
+ * fails name validation), and nothing is ever decoded twice. */
 #pragma once
 #include <stddef.h>
 

@@ -90,7 +90,18 @@ raw() {
 	expect_error 400 id
 	raw PATCH //api/v1/cgroups//cgw-other/x/limits '{"pids":{"max":1}}'
 	[ "$code" != 200 ]
-	raw PATCH /api/v1/cgroups//cgw-watch/svc/limits '{"pids":{"max":1}}'
+	# One leading '/' is the form GET /api/v1/cgroups and the events show
+	# ids in: the same path below the cgroup root, so outside the watch
+	# root it is 403 as the relative form is. Empty segments are 400.
+	raw PATCH /api/v1/cgroups//cgw-other/x/limits '{"pids":{"max":1}}'
+	expect_error 403 id
+	raw PATCH /api/v1/cgroups///cgw-watch/svc/limits '{"pids":{"max":1}}'
+	expect_error 400 id
+	raw PATCH /api/v1/cgroups/cgw-watch//svc/limits '{"pids":{"max":1}}'
+	expect_error 400 id
+	raw PATCH /api/v1/cgroups/cgw-watch/svc//limits '{"pids":{"max":1}}'
+	expect_error 400 id
+	raw PATCH /api/v1/cgroups//limits '{"pids":{"max":1}}'
 	expect_error 400 id
 	raw PATCH /api/v1/cgroups/cgw-watch/./svc/limits '{"pids":{"max":1}}'
 	expect_error 400 id
@@ -111,4 +122,14 @@ raw() {
 	umount $CG/cgw-watch/svc/evil
 	expect_error 403 id
 	[ "$(cat $CG/cgw-other/x/pids.max)" = max ]
+	# Inside the watch root the absolute form names the group itself, and
+	# its event names it as the relative form does.
+	raw PATCH /api/v1/cgroups//cgw-watch/svc/inner/limits '{"pids":{"max":21}}'
+	[ "$code" = 200 ] || { echo "$body"; false; }
+	[ "$(cat $CG/cgw-watch/svc/inner/pids.max)" = 21 ]
+	raw GET /api/v1/cgroups//cgw-watch/svc/inner/limits
+	[ "$code" = 200 ]
+	[ "$(jq -r .pids.max <<<"$body")" = 21 ]
+	req GET '/api/v1/events?since=0&limit=1000'
+	jq -e '.events[] | select(.workload == "/cgw-watch/svc/inner" and .new.pids.max == 21)' <<<"$body"
 }

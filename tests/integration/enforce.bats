@@ -276,7 +276,9 @@ EOF
 	req GET '/api/v1/events?limit=0'
 	expect_error 400 limit
 
-	curl -sS -N --max-time 8 "http://127.0.0.1:$CGW_PORT/api/v1/events/stream" >"$BATS_TEST_TMPDIR/sse" &
+	# The stream lives until the event is seen (killed below): a fixed
+	# short life ran out before the event on a loaded machine.
+	curl -sS -N --max-time 120 "http://127.0.0.1:$CGW_PORT/api/v1/events/stream" >"$BATS_TEST_TMPDIR/sse" &
 	sse=$!
 	sleep 1
 	req PATCH /api/v1/workloads/ev/limits '{"pids":{"max":33}}'
@@ -287,7 +289,7 @@ EOF
 	[ "$id" -gt "$last" ]
 	jq -e '.events[0] | .workload == "ev" and .action == "limits" and .old.pids.max == "max" and .new.pids.max == 33
 		and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")) and .reason != null' <<<"$body"
-	for _ in $(seq 1 30); do
+	for _ in $(seq 1 150); do
 		grep -q "^id: $id\$" "$BATS_TEST_TMPDIR/sse" && break
 		sleep 0.2
 	done
@@ -296,7 +298,14 @@ EOF
 	grep -q '^event: enforcement$' "$BATS_TEST_TMPDIR/sse"
 	grep '^data: ' "$BATS_TEST_TMPDIR/sse" | tail -n1 | sed 's/^data: //' | jq -e ".id == $id and .new.pids.max == 33"
 	# Resuming with Last-Event-ID replays what came after it.
-	curl -sS -N --max-time 2 -H "Last-Event-ID: $last" "http://127.0.0.1:$CGW_PORT/api/v1/events/stream" >"$BATS_TEST_TMPDIR/sse2" || true
+	curl -sS -N --max-time 120 -H "Last-Event-ID: $last" "http://127.0.0.1:$CGW_PORT/api/v1/events/stream" \
+		>"$BATS_TEST_TMPDIR/sse2" &
+	sse=$!
+	for _ in $(seq 1 150); do
+		grep -q "^id: $id\$" "$BATS_TEST_TMPDIR/sse2" && break
+		sleep 0.2
+	done
+	kill "$sse" 2>/dev/null || true
 	grep -q "^id: $id\$" "$BATS_TEST_TMPDIR/sse2"
 
 	curl -fsS "http://127.0.0.1:$CGW_PORT/metrics" >"$BATS_TEST_TMPDIR/m"

@@ -437,16 +437,19 @@ PY
 
 # The cases of issue 7, as path segments: raw ones go into the URL as they
 # are (curl --path-as-is), "enc" ones percent-encoded. Then the status for
-# /api/v1/workloads/<seg> and for /api/v1/cgroups/<watched root>/<seg>/limits:
-# 404 where the text cannot name the parameter (an empty segment) or names
-# no cgroup, else 400 ({id*} takes '/', so "../x" reaches the handler).
+# /api/v1/workloads/<seg> and for /api/v1/cgroups/<watched root>/<seg>/limits.
+# Workloads: 404 where the text fits no route ({name} is one non-empty
+# segment, so "", "../x" and "/abs" name no parameter), else 400. Cgroups:
+# {id*} takes every segment between "cgroups/" and "/limits", empty ones too,
+# so each case reaches the handler: 400 for a malformed id (empty segments
+# included), 404 for a well-formed one that names no cgroup.
 NAME_CASES=(
-	"empty||404|404"
+	"empty||404|400"
 	"dot|.|400|400"
 	"dotdot|..|400|400"
 	"dotdot-x|../x|404|400"
 	"a-dotdot-b|a/../b|404|400"
-	"abs|/abs|404|404"
+	"abs|/abs|404|400"
 	"enc-dotdot|%2e%2e|400|400"
 	"enc-dotdot-x|..%2fx|400|400"
 	"enc-abs|%2fabs|400|400"
@@ -507,9 +510,9 @@ name_seg() {
 		IFS='|' read -r label seg _ code <<<"$c"
 		cases+=("$label|$CGW_WATCHED/$(name_seg "$seg")|$code")
 	done
-	# Outside every watch root: the empty id, the root, the parent of a
-	# watched group (valid shape: 403), escapes from the top.
-	cases+=("bare-empty||404" "root-rel|..%2f..%2f..|400" "dotdot-top|..|400" "parent|cgw-test|403"
+	# Outside every watch root: the empty id (malformed: 400), the root, the
+	# parent of a watched group (valid shape: 403), escapes from the top.
+	cases+=("bare-empty||400" "root-rel|..%2f..%2f..|400" "dotdot-top|..|400" "parent|cgw-test|403"
 		"watched-parent|$CGW_WATCHED/..|400")
 	for c in "${cases[@]}"; do
 		IFS='|' read -r label seg code <<<"$c"

@@ -43,13 +43,18 @@ static const struct row rows[] = {
 	{"GET", "/api/v1/workloads/a%2", -EINVAL, NULL, NULL, NULL},
 	{"GET", "/api/v1/workloads/", -ENOENT, NULL, NULL, NULL},
 	{"GET", "/api/v1/workloads//stop", -ENOENT, NULL, NULL, NULL},
-	/* A multi-segment capture never holds an empty segment. */
-	{"GET", "/api/v1/cgroups//limits", -ENOENT, NULL, NULL, NULL},
-	{"PATCH", "/api/v1/cgroups//limits", -ENOENT, NULL, NULL, NULL},
-	{"GET", "/api/v1/cgroups/a//b/limits", -ENOENT, NULL, NULL, NULL},
-	{"GET", "/api/v1/cgroups//a", -ENOENT, NULL, NULL, NULL},
-	{"GET", "/api/v1/cgroups/a/", -ENOENT, NULL, NULL, NULL},
-	{"GET", "/api/v1/cgroups/a/b/", -ENOENT, NULL, NULL, NULL},
+	/* A multi-segment capture keeps its empty segments (the handler
+	 * refuses the id with a 400): the path still reaches the route its
+	 * shape names, never "/api/v1/cgroups/{id*}" with id "/limits". */
+	{"GET", "/api/v1/cgroups//limits", 0, "/api/v1/cgroups/{id*}/limits", "", NULL},
+	{"PATCH", "/api/v1/cgroups//limits", 0, "/api/v1/cgroups/{id*}/limits", "", NULL},
+	{"PATCH", "/api/v1/cgroups//a/b/limits", 0, "/api/v1/cgroups/{id*}/limits", "/a/b", NULL},
+	{"GET", "/api/v1/cgroups/a//b/limits", 0, "/api/v1/cgroups/{id*}/limits", "a//b", NULL},
+	{"GET", "/api/v1/cgroups/a/b//limits", 0, "/api/v1/cgroups/{id*}/limits", "a/b/", NULL},
+	{"GET", "/api/v1/cgroups//a", 0, "/api/v1/cgroups/{id*}", "/a", NULL},
+	{"GET", "/api/v1/cgroups/a/", 0, "/api/v1/cgroups/{id*}", "a/", NULL},
+	{"GET", "/api/v1/cgroups/", 0, "/api/v1/cgroups/{id*}", "", NULL},
+	{"DELETE", "/api/v1/cgroups//limits", -EOPNOTSUPP, NULL, NULL, NULL},
 	{"GET", "/nope", -ENOENT, NULL, NULL, NULL},
 	{"GET", "", -EINVAL, NULL, NULL, NULL},
 	{"GET", "relative", -EINVAL, NULL, NULL, NULL},

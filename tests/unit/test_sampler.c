@@ -2,9 +2,11 @@
  * fixture copies of cgroup directories stand in for cgroups, and temporary
  * copies for the cases a fixture cannot show (a file rewritten between
  * reads, one too large, one appearing later). Only with CGW_LIVE_CGROUP set
- * to a writable cgroup2 directory (tests/integration/probes.bats does, in the
- * VM) does test_live run too, on the real kernel: a controller disabled under
- * the sampler, then the cgroup removed. */
+ * to a writable cgroup2 directory whose children are all ours
+ * (tests/integration/probes.bats makes one, in the VM: the memory toggle
+ * is EBUSY while another child delegates memory) does test_live run too, on
+ * the real kernel: a controller disabled under the sampler, then the cgroup
+ * removed. */
 #include "helpers.h"
 
 #include <sys/stat.h>
