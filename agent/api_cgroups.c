@@ -257,7 +257,8 @@ int api_cgroups_get(struct request *rq, struct response *rs)
 
 	if (!snap)
 		return err_fail(&rq->err, -EAGAIN, NULL, "no poll has completed yet");
-	r = answer_one(rq, rs, snap, rq->params.v[0]);
+	r = rq->params.v[0][0] ? answer_one(rq, rs, snap, rq->params.v[0])
+			       : err_fail(&rq->err, -EINVAL, "id", "must not be empty");
 	snapshot_unref(snap);
 	return r;
 }

@@ -100,6 +100,22 @@ static int match_one(const char *pattern, const char *path, struct route_params 
 	return *p || *u ? -ENOENT : 0;
 }
 
+/* Whether the ", "-separated list has method. */
+static bool method_listed(const char *list, const char *method)
+{
+	size_t n = strlen(method);
+
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, ",");
+		if (w == n && strncmp(p, method, n) == 0)
+			return true;
+		p += w;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return false;
+}
+
 int router_match(const struct route *table, size_t n, const char *method, const char *path,
 		 struct route_params *ret_params, size_t *ret_index, char *ret_allow, size_t allow_len)
 {
@@ -123,7 +139,9 @@ int router_match(const struct route *table, size_t n, const char *method, const 
 			return 0;
 		}
 		path_fits = true;
-		if (ret_allow && allow_len) {
+		/* Two patterns may fit one path ({id*} takes ".../limits" too):
+		 * each method once. */
+		if (ret_allow && allow_len && !method_listed(ret_allow, table[i].method)) {
 			int w = snprintf(ret_allow + allow_used, allow_len - allow_used, "%s%s",
 					 allow_used ? ", " : "", table[i].method);
 			if (w > 0 && (size_t)w < allow_len - allow_used)

@@ -95,6 +95,12 @@ static void test_allow_header(void **state)
 				      sizeof(allow)),
 			 -EOPNOTSUPP);
 	assert_string_equal(allow, "GET, DELETE");
+	/* ".../limits" fits the limits routes and GET /api/v1/cgroups/{id*}:
+	 * GET is listed once. */
+	assert_int_equal(router_match(api_routes, api_routes_count, "PUT", "/api/v1/cgroups/a/b/limits", &p, &idx,
+				      allow, sizeof(allow)),
+			 -EOPNOTSUPP);
+	assert_string_equal(allow, "GET, PATCH");
 }
 
 static void test_capture_too_long(void **state)
