@@ -15,6 +15,7 @@
 #include "agent/http.h"
 #include "agent/log.h"
 #include "agent/policy.h"
+#include "agent/poller.h"
 #include "agent/state.h"
 #include "agent/workload.h"
 
@@ -209,6 +210,11 @@ int agent_start(struct agent *a, struct err *e)
 	r = registry_start(a, &a->registry, e);
 	if (r < 0)
 		return r;
+	/* The poller after the registry (it polls the workloads' cgroups) and
+	 * before HTTP: the first scrape has a whole snapshot. */
+	r = poller_start(a, &a->poller);
+	if (r < 0)
+		return err_fail(e, r, NULL, "cannot start the poller: %s", strerror(-r));
 	a->cfg.auth_reads = auth_reads_effective(&a->cfg, a->cfg.auth_reads);
 	r = http_start(a, &a->http, e);
 	if (r < 0)
@@ -271,6 +277,8 @@ void agent_stop(struct agent *a)
 	events_set_http(a->events, NULL);
 	http_stop(a->http);
 	a->http = NULL;
+	poller_stop(a->poller);
+	a->poller = NULL;
 	policies_stop(a->policies);
 	a->policies = NULL;
 	registry_stop(a->registry);

@@ -28,8 +28,6 @@
 #define POLICIES_MAX 8
 
 static const uint64_t bucket_us[] = {1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000};
-static const char *const bucket_le[] = {"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
-					"0.1",   "0.25",   "0.5",   "1",    "2.5"};
 #define NBUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))
 
 struct slot {
@@ -554,16 +552,9 @@ void events_render_metrics(struct events *ev, struct buf *b)
 		    "Time from a PSI trigger firing to the policy's new limit written, by policy.");
 	for (size_t i = 0; i < ev->nhist; i++) {
 		const struct hist *hg = &ev->hist[i];
-		for (size_t k = 0; k <= NBUCKETS; k++)
-			prom_sample(b, "cgwarden_policy_reaction_seconds_bucket",
-				    (const struct prom_label[]){{"policy", hg->policy},
-								{"le", k < NBUCKETS ? bucket_le[k] : "+Inf"},
-								{NULL, NULL}},
-				    k < NBUCKETS ? hg->bucket[k] : hg->count, 0);
-		prom_sample(b, "cgwarden_policy_reaction_seconds_sum",
-			    (const struct prom_label[]){{"policy", hg->policy}, {NULL, NULL}}, hg->sum_us, 6);
-		prom_sample(b, "cgwarden_policy_reaction_seconds_count",
-			    (const struct prom_label[]){{"policy", hg->policy}, {NULL, NULL}}, hg->count, 0);
+		prom_histogram_us(b, "cgwarden_policy_reaction_seconds",
+				  (const struct prom_label[]){{"policy", hg->policy}, {NULL, NULL}}, NBUCKETS, bucket_us,
+				  hg->bucket, hg->count, hg->sum_us);
 	}
 	pthread_mutex_unlock(&ev->lock);
 }

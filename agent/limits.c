@@ -20,6 +20,7 @@
 #include "agent/json.h"
 #include "agent/log.h"
 #include "probes/nested.h"
+#include "probes/sampler.h"
 #include "probes/num.h"
 #include "probes/words.h"
 
@@ -532,6 +533,18 @@ out:
 	return r;
 }
 
+/* cpu.max in the shape: cores (or "max") and the period. */
+static void add_cpu_max(cJSON *j, uint64_t quota, uint64_t period)
+{
+	cJSON *cpu = group_of(j, "cpu");
+
+	if (quota == LIMITS_MAX || period == 0)
+		cJSON_AddStringToObject(cpu, "max", "max");
+	else /* rounded to millionths, so it prints short and reads back the same */
+		cJSON_AddNumberToObject(cpu, "max", (double)((quota * PPM + period / 2) / period) / (double)PPM);
+	cJSON_AddNumberToObject(cpu, "period_us", (double)period);
+}
+
 int limits_read(int cg_fd, cJSON **ret)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -543,12 +556,7 @@ int limits_read(int cg_fd, cJSON **ret)
 		return -ENOMEM;
 	r = read_file(cg_fd, "cpu.max", buf, sizeof(buf));
 	if (r == 0 && parse_cpu_file(buf, &q, &p) == 0) {
-		cJSON *cpu = group_of(j, "cpu");
-		if (q == LIMITS_MAX)
-			cJSON_AddStringToObject(cpu, "max", "max");
-		else /* rounded to millionths, so it prints short and reads back the same */
-			cJSON_AddNumberToObject(cpu, "max", (double)((q * PPM + p / 2) / p) / (double)PPM);
-		cJSON_AddNumberToObject(cpu, "period_us", (double)p);
+		add_cpu_max(j, q, p);
 	} else if (r < 0 && r != -ENOENT) {
 		goto fail;
 	}
@@ -872,4 +880,79 @@ void limits_unlock(struct limits_lock *lk)
 		free(lk);
 	}
 	pthread_mutex_unlock(&locks_mu);
+}
+
+/* A cpuset list as the kernel writes it: "0-3,8". */
+static void add_cpuset(cJSON *j, const char *key, const struct cpuset_list *l)
+{
+	char out[512];
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < CPUSET_BITS; i++) {
+		unsigned k = i;
+		if (!CPUSET_HAS(l, i))
+			continue;
+		while (k + 1 < CPUSET_BITS && CPUSET_HAS(l, k + 1))
+			k++;
+		if (n < sizeof(out))
+			n += (size_t)snprintf(out + n, sizeof(out) - n, k == i ? "%s%u" : "%s%u-%u", n ? "," : "", i, k);
+		i = k;
+	}
+	if (n >= sizeof(out))
+		return; /* cannot be: 1024 members at most */
+	cJSON_AddStringToObject(group_of(j, "cpuset"), key, out);
+}
+
+int limits_from_sample(const struct sample *s, cJSON **ret)
+{
+	static const struct {
+		enum sample_file f;
+		const char *group, *key;
+		size_t off;
+	} u64s[] = {
+		{SAMPLE_CPU_WEIGHT, "cpu", "weight", offsetof(struct sample, cpu_weight)},
+		{SAMPLE_MEMORY_MAX, "memory", "max", offsetof(struct sample, memory_max)},
+		{SAMPLE_MEMORY_HIGH, "memory", "high", offsetof(struct sample, memory_high)},
+		{SAMPLE_MEMORY_LOW, "memory", "low", offsetof(struct sample, memory_low)},
+		{SAMPLE_MEMORY_MIN, "memory", "min", offsetof(struct sample, memory_min)},
+		{SAMPLE_MEMORY_SWAP_MAX, "memory", "swap_max", offsetof(struct sample, memory_swap_max)},
+		{SAMPLE_PIDS_MAX, "pids", "max", offsetof(struct sample, pids_max)},
+	};
+	cJSON *j = cJSON_CreateObject();
+
+	if (!j)
+		return -ENOMEM;
+	if (s->present & SAMPLE_BIT(SAMPLE_CPU_MAX))
+		add_cpu_max(j, s->cpu_max.quota, s->cpu_max.period);
+	for (size_t i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++) {
+		uint64_t v;
+		if (!(s->present & SAMPLE_BIT(u64s[i].f)))
+			continue;
+		memcpy(&v, (const char *)s + u64s[i].off, sizeof(v));
+		cJSON_AddItemToObject(group_of(j, u64s[i].group), u64s[i].key, value_json(v));
+	}
+	if (s->present & SAMPLE_BIT(SAMPLE_IO_MAX)) {
+		cJSON *arr = cJSON_AddArrayToObject(group_of(j, "io"), "max");
+		for (size_t d = 0; arr && d < s->io_max.n; d++) {
+			const struct io_max_dev *dv = &s->io_max.dev[d];
+			const uint64_t v4[4] = {
+				FLAT_HAS(dv->l.has, IO_MAX_rbps) ? dv->l.rbps : LIMITS_MAX,
+				FLAT_HAS(dv->l.has, IO_MAX_wbps) ? dv->l.wbps : LIMITS_MAX,
+				FLAT_HAS(dv->l.has, IO_MAX_riops) ? dv->l.riops : LIMITS_MAX,
+				FLAT_HAS(dv->l.has, IO_MAX_wiops) ? dv->l.wiops : LIMITS_MAX,
+			};
+			char dev[32];
+			int n = snprintf(dev, sizeof(dev), "%u:%u", dv->major, dv->minor);
+			cJSON_AddItemToArray(arr, io_entry_json(dev, (size_t)n, v4));
+		}
+	}
+	if ((s->present & SAMPLE_BIT(SAMPLE_IO_WEIGHT)) && s->io_weight.has_default)
+		cJSON_AddItemToObject(group_of(j, "io"), "weight", value_json(s->io_weight.default_weight));
+	if (s->present & SAMPLE_BIT(SAMPLE_CPUSET_CPUS))
+		add_cpuset(j, "cpus_effective", &s->cpuset_cpus);
+	if (s->present & SAMPLE_BIT(SAMPLE_CPUSET_MEMS))
+		add_cpuset(j, "mems_effective", &s->cpuset_mems);
+	*ret = j;
+	return 0;
 }

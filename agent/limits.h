@@ -75,6 +75,11 @@ int limits_apply(int cg_fd, const struct limits *l, struct err *e);
  * controller the cgroup lacks are left out. */
 int limits_read(int cg_fd, struct cJSON **ret);
 
+/* The same shape from a poller's sample (no I/O), with the effective
+ * cpuset as cpuset.cpus_effective and mems_effective. 0 or -ENOMEM. */
+struct sample;
+int limits_from_sample(const struct sample *s, struct cJSON **ret);
+
 /* Serializes changes to one cgroup (keyed by its inode): an API PATCH and a
  * policy step on the same group take it around read-old, apply, read-new,
  * so two changes never interleave and each event's old/new is exact. */

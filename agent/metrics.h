@@ -2,9 +2,16 @@
  * where it has the same quantity, node_exporter's scheme for the host, and
  * cgwarden_ for the rest; every family is in docs/metrics.md. */
 #pragma once
+#include <stdint.h>
+
 #include "agent/buf.h"
 
 struct agent;
+struct snapshot;
 
 /* Renders the host's part: build info and host PSI. */
 void metrics_render_host(struct agent *a, struct buf *b);
+
+/* Renders the per-cgroup families of a snapshot and the poller's own
+ * (bucket_us: the poll duration histogram's bounds). */
+void metrics_render_snapshot(const struct snapshot *snap, const uint64_t *bucket_us, struct buf *b);

@@ -65,29 +65,36 @@ static void head(struct buf *b, const char *name, const struct prom_label *label
 	buf_puts(b, " ");
 }
 
-void prom_sample(struct buf *b, const char *name, const struct prom_label *labels, uint64_t v,
-		 unsigned scale_digits)
+/* v / 10^scale as an exact decimal, trailing zeros trimmed: 1500000 / 10^6
+ * is "1.5". */
+static void decimal(char *out, size_t len, uint64_t v, unsigned scale)
 {
 	static const uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
 					 1000000000};
 	uint64_t d;
-
-	head(b, name, labels);
-	if (scale_digits == 0 || scale_digits > 9) {
-		buf_printf(b, "%llu\n", (unsigned long long)v);
-		return;
-	}
-	d = pow10[scale_digits];
-	if (v % d == 0) {
-		buf_printf(b, "%llu\n", (unsigned long long)(v / d));
-		return;
-	}
-	/* Exact decimal, trailing zeros trimmed: 1500000 / 10^6 is "1.5". */
 	char frac[16];
-	int n = snprintf(frac, sizeof(frac), "%0*llu", (int)scale_digits, (unsigned long long)(v % d));
+	int n;
+
+	if (scale == 0 || scale > 9 || v % pow10[scale] == 0) {
+		snprintf(out, len, "%llu", (unsigned long long)(scale > 9 ? v : v / pow10[scale]));
+		return;
+	}
+	d = pow10[scale];
+	n = snprintf(frac, sizeof(frac), "%0*llu", (int)scale, (unsigned long long)(v % d));
 	while (n > 0 && frac[n - 1] == '0')
 		frac[--n] = '\0';
-	buf_printf(b, "%llu.%s\n", (unsigned long long)(v / d), frac);
+	snprintf(out, len, "%llu.%s", (unsigned long long)(v / d), frac);
+}
+
+void prom_sample(struct buf *b, const char *name, const struct prom_label *labels, uint64_t v,
+		 unsigned scale_digits)
+{
+	char s[48];
+
+	head(b, name, labels);
+	decimal(s, sizeof(s), v, scale_digits);
+	buf_puts(b, s);
+	buf_puts(b, "\n");
 }
 
 void prom_sample_double(struct buf *b, const char *name, const struct prom_label *labels, double v)
@@ -105,4 +112,28 @@ void prom_sample_double(struct buf *b, const char *name, const struct prom_label
 			snprintf(s, sizeof(s), "%.17g", v);
 		buf_printf(b, "%s\n", s);
 	}
+}
+
+void prom_histogram_us(struct buf *b, const char *name, const struct prom_label *labels, size_t nbuckets,
+		       const uint64_t *le_us, const uint64_t *cum, uint64_t count, uint64_t sum_us)
+{
+	struct prom_label l[5];
+	char n[160], le[32];
+	size_t k = 0;
+
+	for (; labels && labels[k].name && k < 3; k++)
+		l[k] = labels[k];
+	l[k + 1] = (struct prom_label){NULL, NULL};
+	snprintf(n, sizeof(n), "%s_bucket", name);
+	for (size_t i = 0; i <= nbuckets; i++) {
+		if (i < nbuckets)
+			decimal(le, sizeof(le), le_us[i], 6); /* seconds */
+		l[k] = (struct prom_label){"le", i < nbuckets ? le : "+Inf"};
+		prom_sample(b, n, l, i < nbuckets ? cum[i] : count, 0);
+	}
+	l[k] = (struct prom_label){NULL, NULL};
+	snprintf(n, sizeof(n), "%s_sum", name);
+	prom_sample(b, n, l, sum_us, 6);
+	snprintf(n, sizeof(n), "%s_count", name);
+	prom_sample(b, n, l, count, 0);
 }

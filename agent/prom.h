@@ -26,3 +26,9 @@ void prom_sample_double(struct buf *b, const char *name, const struct prom_label
 
 /* Label value escaping per the format: \\, \" and \n. */
 void prom_escape_label(struct buf *b, const char *s);
+
+/* A histogram's samples: name_bucket{labels,le} for each bound (cumulative
+ * counts cum[i] of observations <= le_us[i] µs, then +Inf with count),
+ * name_sum in seconds and name_count. labels (or NULL) hold at most 3. */
+void prom_histogram_us(struct buf *b, const char *name, const struct prom_label *labels, size_t nbuckets,
+		       const uint64_t *le_us, const uint64_t *cum, uint64_t count, uint64_t sum_us);

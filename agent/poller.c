@@ -1,0 +1,575 @@
+/* poller: the polling thread and its snapshots (see poller.h). Each round
+ * finds the cgroups to poll (a walk of the workloads directory and of the
+ * watch roots: readdir is cheap next to the stat files), opens a sampler for
+ * each new one, drops the ones gone, reads them all, and publishes the
+ * result as a new snapshot. Samplers keep their files open between rounds,
+ * so a round costs one pread per file. */
+#include "agent/poller.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/buf.h"
+#include "agent/log.h"
+#include "agent/metrics.h"
+
+/* Upper bounds of the poll duration buckets, µs (and as written in le). */
+static const uint64_t bucket_us[POLLER_BUCKETS] = {500,    1000,   2500,   5000,    10000,   25000,
+						   50000,  100000, 250000, 500000, 1000000, 2500000};
+
+/* A cgroup found by a walk: rel is its path below the cgroup root ("" is
+ * the root itself). */
+struct found {
+	char *rel;
+	char *workload;
+	bool managed;
+};
+
+struct target {
+	char *rel;
+	struct sampler *s;
+	unsigned misses; /* rounds its reopen has not been tried */
+};
+
+struct poller {
+	struct agent *a;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock; /* cur, stop */
+	pthread_cond_t wake;
+	bool stop;
+	struct snapshot *cur;
+
+	/* The poller thread's own. */
+	struct target *t;
+	size_t nt;
+	struct found *f;
+	size_t nf, capf;
+	bool truncated_logged;
+	uint64_t skipped;
+	int proc_fd, sys_fd;
+	struct sampler *host;
+	struct snap_dev *dev; /* device names learnt so far */
+	size_t ndev;
+	uint64_t seq, buckets[POLLER_BUCKETS], count, sum_us;
+};
+
+static uint64_t now_us(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void found_free(struct found *f)
+{
+	free(f->rel);
+	free(f->workload);
+}
+
+static int add_found(struct poller *p, const char *rel, const char *workload, bool managed)
+{
+	struct found *f;
+
+	if (p->nf >= POLLER_MAX_CGROUPS) {
+		p->skipped++;
+		return 0;
+	}
+	if (p->nf == p->capf) {
+		size_t cap = p->capf ? p->capf * 2 : 64;
+		struct found *nf = realloc(p->f, cap * sizeof(*nf));
+		if (!nf)
+			return -ENOMEM;
+		p->f = nf;
+		p->capf = cap;
+	}
+	f = &p->f[p->nf];
+	f->rel = strdup(rel);
+	f->workload = workload ? strdup(workload) : NULL;
+	f->managed = managed;
+	if (!f->rel || (workload && !f->workload)) {
+		found_free(f);
+		return -ENOMEM;
+	}
+	p->nf++;
+	return 0;
+}
+
+/* Adds rel and every cgroup below it. workload: the workload rel belongs
+ * to; top: rel is the workloads directory (its children are workloads,
+ * itself is not polled). A directory that vanished meanwhile is no error. */
+static int walk(struct poller *p, const char *rel, const char *workload, bool top, unsigned depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	if (!top) {
+		r = add_found(p, rel, workload, workload && depth == 1);
+		if (r < 0)
+			return r;
+	}
+	if (depth >= POLLER_MAX_DEPTH)
+		return 0;
+	fd = openat(p->a->root_fd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (r == 0 && (de = readdir(d))) {
+		char child[4096];
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(child, sizeof(child), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) >=
+		    sizeof(child))
+			continue; /* deeper than any id the API takes */
+		r = walk(p, child, top ? de->d_name : workload, false, depth + 1);
+	}
+	closedir(d);
+	return r;
+}
+
+static int cmp_found(const void *x, const void *y)
+{
+	return strcmp(((const struct found *)x)->rel, ((const struct found *)y)->rel);
+}
+
+/* The cgroups to poll this round, sorted by path, each once. */
+static int discover(struct poller *p)
+{
+	struct agent *a = p->a;
+	char rel[4096];
+	int r;
+
+	for (size_t i = 0; i < p->nf; i++)
+		found_free(&p->f[i]);
+	p->nf = 0;
+	p->skipped = 0;
+	snprintf(rel, sizeof(rel), "%s%sworkloads", a->base_path + 1, a->base_path[1] ? "/" : "");
+	r = walk(p, rel, NULL, true, 0);
+	pthread_mutex_lock(&a->reload_lock);
+	for (size_t i = 0; r == 0 && i < a->cfg.watch.n; i++) {
+		size_t n = strlen(a->cfg.watch.v[i]);
+		while (n > 0 && a->cfg.watch.v[i][n - 1] == '/')
+			n--;
+		snprintf(rel, sizeof(rel), "%.*s", (int)n, a->cfg.watch.v[i]);
+		r = walk(p, rel, NULL, false, 0);
+	}
+	pthread_mutex_unlock(&a->reload_lock);
+	if (r < 0)
+		return r;
+	qsort(p->f, p->nf, sizeof(*p->f), cmp_found);
+	/* A watch root may contain the workloads or another root: keep the
+	 * first of equal paths, the managed one if any. */
+	size_t k = 0;
+	for (size_t i = 0; i < p->nf; i++) {
+		if (k > 0 && strcmp(p->f[k - 1].rel, p->f[i].rel) == 0) {
+			if (p->f[i].workload && !p->f[k - 1].workload) {
+				struct found t = p->f[k - 1];
+				p->f[k - 1] = p->f[i];
+				p->f[i] = t;
+			}
+			found_free(&p->f[i]);
+			continue;
+		}
+		p->f[k++] = p->f[i];
+	}
+	p->nf = k;
+	if (p->skipped && !p->truncated_logged) {
+		log_warn("poller: more than %d cgroups to poll; %llu left out", POLLER_MAX_CGROUPS,
+			 (unsigned long long)p->skipped);
+		p->truncated_logged = true;
+	}
+	return 0;
+}
+
+/* Keeps a sampler for each found cgroup: both lists are sorted. */
+static int sync_targets(struct poller *p)
+{
+	struct target *nt = calloc(p->nf ? p->nf : 1, sizeof(*nt));
+	size_t i = 0, j = 0, n = 0;
+
+	if (!nt)
+		return -ENOMEM;
+	while (j < p->nf) {
+		int c = i < p->nt ? strcmp(p->t[i].rel, p->f[j].rel) : 1;
+		if (c < 0) { /* gone */
+			sampler_free(p->t[i].s);
+			free(p->t[i].rel);
+			i++;
+		} else if (c == 0) {
+			nt[n++] = p->t[i++];
+			j++;
+		} else {
+			struct sampler *s;
+			int r = sampler_open(p->a->root_fd, p->f[j].rel[0] ? p->f[j].rel : ".", &s);
+			if (r == 0) {
+				nt[n].rel = strdup(p->f[j].rel);
+				if (!nt[n].rel) {
+					sampler_free(s);
+					r = -ENOMEM;
+				} else {
+					nt[n++].s = s;
+				}
+			}
+			if (r == -EMFILE || r == -ENFILE)
+				log_warn("poller: out of descriptors at %zu cgroups: raise the limit of open files", n);
+			else if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+				log_debug("poller: cannot open /%s: %s", p->f[j].rel, strerror(-r));
+			j++;
+		}
+	}
+	for (; i < p->nt; i++) {
+		sampler_free(p->t[i].s);
+		free(p->t[i].rel);
+	}
+	free(p->t);
+	p->t = nt;
+	p->nt = n;
+	return 0;
+}
+
+static const struct found *found_of(const struct poller *p, const char *rel)
+{
+	size_t lo = 0, hi = p->nf;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(p->f[mid].rel, rel);
+		if (c == 0)
+			return &p->f[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Names every device the snapshot's io.stat lists, from the cache or /sys
+ * (a device added since shows once looked up). */
+static int learn_devices(struct poller *p, const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t k = 0; k < s->cg[i].s.io_stat.n; k++) {
+			uint32_t ma = s->cg[i].s.io_stat.dev[k].major, mi = s->cg[i].s.io_stat.dev[k].minor;
+			size_t d;
+			for (d = 0; d < p->ndev; d++)
+				if (p->dev[d].major == ma && p->dev[d].minor == mi)
+					break;
+			if (d < p->ndev)
+				continue;
+			if (p->ndev >= 4096)
+				return 0;
+			struct snap_dev *nd = realloc(p->dev, (p->ndev + 1) * sizeof(*nd));
+			if (!nd)
+				return -ENOMEM;
+			p->dev = nd;
+			nd[p->ndev].major = ma;
+			nd[p->ndev].minor = mi;
+			if (p->sys_fd < 0 || io_devname(p->sys_fd, ma, mi, nd[p->ndev].name, sizeof(nd[p->ndev].name)) < 0)
+				snprintf(nd[p->ndev].name, sizeof(nd[p->ndev].name), "%u:%u", ma, mi);
+			p->ndev++;
+		}
+	return 0;
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->cg[i].id);
+		free(s->cg[i].workload);
+	}
+	free(s->cg);
+	free(s->dev);
+	free(s->metrics);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+void snapshot_unref(struct snapshot *s)
+{
+	if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		snapshot_free(s);
+}
+
+static uint64_t interval_ms(struct poller *p)
+{
+	uint64_t ms;
+
+	pthread_mutex_lock(&p->a->reload_lock);
+	ms = p->a->cfg.poll_interval_ms;
+	pthread_mutex_unlock(&p->a->reload_lock);
+	return ms ? ms : 1000;
+}
+
+/* One round: a new snapshot, published. */
+static int poll_round(struct poller *p)
+{
+	uint64_t t0 = now_us(CLOCK_MONOTONIC);
+	struct snapshot *s = calloc(1, sizeof(*s)), *old;
+	size_t n = 0;
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->time_ms = (int64_t)(now_us(CLOCK_REALTIME) / 1000);
+	s->interval_ms = interval_ms(p);
+	s->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	s->clk_tck = sysconf(_SC_CLK_TCK);
+	s->refs = 1;
+	pthread_mutex_init(&s->lock, NULL);
+	r = discover(p);
+	if (r == 0)
+		r = sync_targets(p);
+	if (r == 0 && p->nt && !(s->cg = calloc(p->nt, sizeof(*s->cg))))
+		r = -ENOMEM;
+	if (r < 0) {
+		snapshot_free(s);
+		return r;
+	}
+	s->has_host = p->host && sampler_host_read(p->host, &s->host) == 0;
+	for (size_t i = 0; i < p->nt; i++) {
+		struct target *t = &p->t[i];
+		const struct found *f = found_of(p, t->rel);
+		struct snap_cgroup *c = &s->cg[n];
+		const char *slash;
+
+		/* Files absent now may appear when a controller is enabled: look
+		 * again now and then, not every round. */
+		if (++t->misses >= 10) {
+			t->misses = 0;
+			sampler_reopen(t->s);
+		}
+		r = sampler_read(t->s, SAMPLE_ALL, &c->s);
+		if (r == -ENOENT || r == -ENODEV)
+			continue; /* removed meanwhile: gone from this snapshot, and from the next walk */
+		if (r < 0 || !(c->id = malloc(strlen(t->rel) + 2))) {
+			snapshot_free(s);
+			return r < 0 ? r : -ENOMEM;
+		}
+		c->id[0] = '/';
+		strcpy(c->id + 1, t->rel);
+		c->managed = f && f->managed;
+		if (f && f->workload && !(c->workload = strdup(f->workload))) {
+			free(c->id);
+			snapshot_free(s);
+			return -ENOMEM;
+		}
+		slash = strrchr(c->id, '/');
+		c->name = c->managed ? c->workload : slash[1] ? slash + 1 : c->id;
+		n++;
+	}
+	s->n = n;
+	r = learn_devices(p, s);
+	if (r == 0 && p->ndev && !(s->dev = malloc(p->ndev * sizeof(*s->dev))))
+		r = -ENOMEM;
+	if (r < 0) {
+		snapshot_free(s);
+		return r;
+	}
+	if (p->ndev)
+		memcpy(s->dev, p->dev, p->ndev * sizeof(*s->dev));
+	s->ndev = p->ndev;
+
+	s->duration_us = now_us(CLOCK_MONOTONIC) - t0;
+	for (size_t k = 0; k < POLLER_BUCKETS; k++)
+		if (s->duration_us <= bucket_us[k])
+			p->buckets[k]++;
+	p->count++;
+	p->sum_us += s->duration_us;
+	memcpy(s->poll_buckets, p->buckets, sizeof(p->buckets));
+	s->poll_count = p->count;
+	s->poll_sum_us = p->sum_us;
+	s->skipped = p->skipped;
+	s->seq = ++p->seq;
+
+	pthread_mutex_lock(&p->lock);
+	old = p->cur;
+	p->cur = s;
+	pthread_mutex_unlock(&p->lock);
+	snapshot_unref(old);
+	return 0;
+}
+
+static void *poller_main(void *arg)
+{
+	struct poller *p = arg;
+	uint64_t next = now_us(CLOCK_MONOTONIC);
+	int last_err = 0;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		struct timespec ts;
+		uint64_t now = now_us(CLOCK_MONOTONIC), iv = interval_ms(p) * 1000;
+		int r;
+
+		/* Rounds keep to a grid of the interval; a round late by more
+		 * than one interval starts the grid again instead of catching up. */
+		next += iv;
+		if (next + iv < now)
+			next = now;
+		ts.tv_sec = (time_t)(next / 1000000);
+		ts.tv_nsec = (long)(next % 1000000) * 1000;
+		while (!p->stop && pthread_cond_timedwait(&p->wake, &p->lock, &ts) == 0)
+			;
+		if (p->stop)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		r = poll_round(p);
+		if (r < 0 && r != last_err)
+			log_warn("poller: a round failed: %s (the last snapshot stays)", strerror(-r));
+		last_err = r;
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Each cgroup takes up to SAMPLE_FILES descriptors: take the hard limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_debug("poller: cannot raise the open files limit: %s", strerror(errno));
+	}
+}
+
+int poller_start(struct agent *a, struct poller **ret)
+{
+	struct poller *p = calloc(1, sizeof(*p));
+	pthread_condattr_t ca;
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	p->a = a;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	raise_nofile();
+	p->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	p->sys_fd = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (p->proc_fd >= 0 && sampler_host_open(p->proc_fd, &p->host) < 0)
+		p->host = NULL;
+	r = poll_round(p);
+	if (r == 0) {
+		r = -pthread_create(&p->thread, NULL, poller_main, p);
+		p->started = r == 0;
+	}
+	if (r < 0) {
+		poller_stop(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+void poller_stop(struct poller *p)
+{
+	if (!p)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		pthread_cond_signal(&p->wake);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->thread, NULL);
+	}
+	snapshot_unref(p->cur);
+	for (size_t i = 0; i < p->nt; i++) {
+		sampler_free(p->t[i].s);
+		free(p->t[i].rel);
+	}
+	free(p->t);
+	for (size_t i = 0; i < p->nf; i++)
+		found_free(&p->f[i]);
+	free(p->f);
+	free(p->dev);
+	sampler_free(p->host);
+	if (p->proc_fd >= 0)
+		close(p->proc_fd);
+	if (p->sys_fd >= 0)
+		close(p->sys_fd);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+struct snapshot *poller_get(struct poller *p)
+{
+	struct snapshot *s;
+
+	pthread_mutex_lock(&p->lock);
+	s = p->cur;
+	if (s)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&p->lock);
+	return s;
+}
+
+const struct snap_cgroup *snapshot_find(const struct snapshot *s, const char *id)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (id[0] == '/' && id[1] == '/')
+		id++;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		/* ids are stored with their leading '/'; take id with or without */
+		int c = id[0] == '/' ? strcmp(s->cg[mid].id, id) : strcmp(s->cg[mid].id + 1, id);
+		if (c == 0)
+			return &s->cg[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *snapshot_devname(const struct snapshot *s, uint32_t major, uint32_t minor)
+{
+	for (size_t i = 0; i < s->ndev; i++)
+		if (s->dev[i].major == major && s->dev[i].minor == minor)
+			return s->dev[i].name;
+	return NULL;
+}
+
+int snapshot_metrics(struct snapshot *s, const char **ret, size_t *ret_len)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->metrics) {
+		struct buf b = BUF_INIT;
+		metrics_render_snapshot(s, bucket_us, &b);
+		s->metrics = buf_steal(&b, &s->metrics_len);
+		if (!s->metrics)
+			r = -ENOMEM;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (r == 0) {
+		*ret = s->metrics;
+		*ret_len = s->metrics_len;
+	}
+	return r;
+}
