@@ -265,6 +265,11 @@ int agent_reload(struct agent *a, struct err *e)
 	struct config_list tmp = a->cfg.allow_hosts;
 	a->cfg.allow_hosts = fresh.allow_hosts;
 	fresh.allow_hosts = tmp;
+	/* The poller walks the new roots from its next round; the limits routes
+	 * check ids against them from now on. */
+	tmp = a->cfg.watch;
+	a->cfg.watch = fresh.watch;
+	fresh.watch = tmp;
 	pthread_mutex_unlock(&a->reload_lock);
 	config_free(&fresh);
 	log_info("configuration reloaded from %s", a->cfg.config_file);
