@@ -169,7 +169,8 @@ static int discover(struct poller *p)
 	pthread_mutex_unlock(&a->reload_lock);
 	if (r < 0)
 		return r;
-	qsort(p->f, p->nf, sizeof(*p->f), cmp_found);
+	if (p->nf > 1)
+		qsort(p->f, p->nf, sizeof(*p->f), cmp_found);
 	/* A watch root may contain the workloads or another root: keep the
 	 * first of equal paths, the managed one if any. */
 	size_t k = 0;
@@ -240,21 +241,14 @@ static int sync_targets(struct poller *p)
 	return 0;
 }
 
+static int cmp_key_found(const void *key, const void *f)
+{
+	return strcmp(key, ((const struct found *)f)->rel);
+}
+
 static const struct found *found_of(const struct poller *p, const char *rel)
 {
-	size_t lo = 0, hi = p->nf;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(p->f[mid].rel, rel);
-		if (c == 0)
-			return &p->f[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return p->nf ? bsearch(rel, p->f, p->nf, sizeof(*p->f), cmp_key_found) : NULL;
 }
 
 /* Names every device the snapshot's io.stat lists, from the cache or /sys
@@ -526,24 +520,19 @@ struct snapshot *poller_get(struct poller *p)
 	return s;
 }
 
+static int cmp_key_cgroup(const void *key, const void *c)
+{
+	return strcmp(key, ((const struct snap_cgroup *)c)->id);
+}
+
 const struct snap_cgroup *snapshot_find(const struct snapshot *s, const char *id)
 {
-	size_t lo = 0, hi = s->n;
+	char key[4096];
 
-	while (id[0] == '/' && id[1] == '/')
-		id++;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		/* ids are stored with their leading '/'; take id with or without */
-		int c = id[0] == '/' ? strcmp(s->cg[mid].id, id) : strcmp(s->cg[mid].id + 1, id);
-		if (c == 0)
-			return &s->cg[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	/* ids are stored with their leading '/'; take id with or without */
+	if ((size_t)snprintf(key, sizeof(key), "/%s", id + (id[0] == '/')) >= sizeof(key) || !s->n)
+		return NULL;
+	return bsearch(key, s->cg, s->n, sizeof(*s->cg), cmp_key_cgroup);
 }
 
 const char *snapshot_devname(const struct snapshot *s, uint32_t major, uint32_t minor)

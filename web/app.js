@@ -123,8 +123,8 @@
 		return json;
 	}
 
-	/* A GET for the polling loop: a missing route (501 until that part of
-	 * the agent lands, 404 on an older agent) becomes a notice and null. */
+	/* A GET for the polling loop: a route this agent does not serve (an
+	 * older or newer agent: 404, 405, 501) becomes a notice and null. */
 	const missing = new Map(); /* path -> when to ask again */
 	async function poll(url, what) {
 		const path = url.replace(/\?.*/, '');
@@ -191,64 +191,59 @@
 	 * touches this block and nothing else. */
 
 	const get = (o, path) => path.split('.').reduce((a, k) => (a == null ? undefined : a[k]), o);
-	const first = (o, ...paths) => {
-		for (const p of paths) {
-			const v = get(o, p);
-			if (v !== undefined && v !== null) return v;
-		}
-		return undefined;
-	};
-	const listOf = (j, key) => (Array.isArray(j) ? j : j && Array.isArray(j[key]) ? j[key] : []);
+	const listOf = (j, key) => (j && Array.isArray(j[key]) ? j[key] : []);
+	/* A counter: a JSON number, or a decimal string past 2^53 (docs/api.md);
+	 * a double is exact enough for the rates drawn. */
+	const count = (v) => (num(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 
 	const shape = {
+		/* GET /api/v1/cgroups (docs/api.md, "Cgroups (monitoring)"): the
+		 * poller's snapshot {"seq", "time_ms", "interval_ms", "host", "cgroups"}.
+		 * A file the kernel lacks leaves its key out: undefined, never 0. */
 		cgroups: (j) => listOf(j, 'cgroups'),
-		host: (j, info) => first(j, 'host') ?? first(info, 'host'),
-		time: (j) => {
-			const t = first(j, 'time_ms', 'timestamp_ms', 'time');
-			if (num(t)) return t > 1e12 ? t / 1000 : t;
-			if (typeof t === 'string' && !Number.isNaN(Date.parse(t))) return Date.parse(t) / 1000;
-			return Date.now() / 1000;
-		},
-		id: (c) => first(c, 'id', 'path'),
-		name: (c) => first(c, 'name', 'workload', 'id'),
-		/* a managed cgroup is <parent>/workloads/<name> */
-		workloadOf: (c) => {
-			if (!first(c, 'managed')) return undefined;
-			const m = /\/workloads\/([^/]+)$/.exec(first(c, 'id', 'path') || '');
-			return first(c, 'workload') ?? (m ? m[1] : first(c, 'name'));
-		},
-		cpuUsec: (c) => first(c, 'cpu.usage_usec', 'cpu.stat.usage_usec', 'cpu_stat.usage_usec'),
-		memCurrent: (c) => first(c, 'memory.current', 'memory.usage_bytes', 'memory_current'),
-		oomKills: (c) => first(c, 'memory.events.oom_kill', 'memory.oom_kill', 'memory_events.oom_kill'),
+		host: (j) => j.host,
+		time: (j) => (num(j.time_ms) ? j.time_ms / 1000 : Date.now() / 1000), /* seconds, for the charts */
+		seq: (j) => j.seq,
+		intervalMs: (j) => j.interval_ms,
+		id: (c) => c.id, /* the path below the cgroup root */
+		/* the workload whose own cgroup this is (managed), else undefined */
+		workloadOf: (c) => (c.managed ? c.workload : undefined),
+		/* the workload a cgroup is below, for its sub-cgroups */
+		inWorkload: (c) => c.workload,
+		cpuUsec: (c) => count(get(c, 'cpu.usage_usec')),
+		memCurrent: (c) => count(get(c, 'memory.current')),
+		oomKills: (c) => count(get(c, 'memory.events.oom_kill')),
+		/* io.stat summed over devices; no devices yet is 0, no io key is unknown */
 		io: (c) => {
-			const io = first(c, 'io.devices', 'io.stat', 'io_stat', 'io');
-			let r = 0, w = 0, any = false;
-			for (const d of Array.isArray(io) ? io : io && typeof io === 'object' ? Object.values(io) : []) {
-				if (!d || typeof d !== 'object') continue;
-				if (num(d.rbytes)) { r += d.rbytes; any = true; }
-				if (num(d.wbytes)) { w += d.wbytes; any = true; }
+			const devs = get(c, 'io.devices');
+			if (!Array.isArray(devs)) return undefined;
+			let r = 0, w = 0;
+			for (const d of devs) {
+				r += count(d.rbytes) || 0;
+				w += count(d.wbytes) || 0;
 			}
-			return any ? { r, w } : undefined;
+			return { r, w };
 		},
-		pidsCurrent: (c) => first(c, 'pids.current', 'pids_current'),
-		/* PSI: avg10 in percent if given, else the "total" counter (µs). */
+		pidsCurrent: (c) => count(get(c, 'pids.current')),
+		/* PSI of a cgroup or of the host: avg10 in percent, total in µs */
 		psi: (c, res, kind) => {
-			const p = first(c, `psi.${res}.${kind}`, `pressure.${res}.${kind}`, `${res}.pressure.${kind}`, `${res}_pressure.${kind}`);
-			return p ? { avg10: first(p, 'avg10'), total: first(p, 'total', 'total_usec') } : undefined;
+			const p = get(c, `psi.${res}.${kind}`);
+			return p ? { avg10: p.avg10, total: count(p.total) } : undefined;
 		},
-		limits: (c) => first(c, 'limits') || {},
-		frozen: (c) => first(c, 'frozen', 'events.frozen', 'cgroup.frozen', 'cgroup_events.frozen'),
-		/* Host */
-		hostCpuBusy: (h) => first(h, 'cpu.busy_seconds', 'cpu.busy_usec'),
-		hostCpus: (h) => first(h, 'cpus', 'cpu.count', 'ncpu'),
-		hostMemTotal: (h) => first(h, 'memory.total', 'meminfo.MemTotal', 'memory.MemTotal'),
-		hostMemAvailable: (h) => first(h, 'memory.available', 'meminfo.MemAvailable', 'memory.MemAvailable'),
-		hostMemUsed: (h) => first(h, 'memory.used'),
+		/* the GET .../limits shape, but cpuset as cpus_effective, mems_effective */
+		limits: (c) => c.limits || {},
+		cpusEffective: (lim) => get(lim, 'cpuset.cpus_effective'),
+		memsEffective: (lim) => get(lim, 'cpuset.mems_effective'),
+		frozen: (c) => c.frozen,
+		/* Host: cpus, clk_tck, stat (/proc/stat cpu line, ticks), memory (bytes), psi */
+		hostCpus: (h) => h.cpus,
+		hostMemTotal: (h) => count(get(h, 'memory.total')),
+		hostMemAvailable: (h) => count(get(h, 'memory.available')),
 		hostCpuTicks: (h) => {
-			const s = first(h, 'stat', 'cpu');
-			if (!s || !num(s.idle)) return undefined;
-			const busy = ['user', 'nice', 'system', 'irq', 'softirq', 'steal'].reduce((a, k) => a + (num(s[k]) ? s[k] : 0), 0);
-			return { busy, all: busy + s.idle + (num(s.iowait) ? s.iowait : 0), hz: first(h, 'clk_tck', 'user_hz') || 100 };
+			const s = h.stat;
+			if (!s || !num(count(s.idle))) return undefined;
+			const busy = ['user', 'nice', 'system', 'irq', 'softirq', 'steal'].reduce((a, k) => a + (count(s[k]) || 0), 0);
+			return { busy, all: busy + count(s.idle) + (count(s.iowait) || 0), hz: num(h.clk_tck) && h.clk_tck > 0 ? h.clk_tck : 100 };
 		},
 		/* Workloads: GET /api/v1/workloads {"workloads": [...]} */
 		workloads: (j) => listOf(j, 'workloads'),
@@ -492,20 +487,37 @@
 		if (!num(cur) || !num(prev) || !(dt > 0) || cur < prev) return undefined;
 		return ((cur - prev) / dt) * scale;
 	}
-	/* PSI in percent: avg10 when the API gives it, else from the total
-	 * counter (µs) between two samples. */
-	function psiPct(cur, prev, dt) {
-		if (!cur) return undefined;
-		if (num(cur.avg10)) return cur.avg10;
-		return prev ? rate(cur.total, prev.total, dt, 1e-4) : undefined;
+	/* Per second rates of counters over the last RATE_S seconds of samples:
+	 * on a loaded machine polls come unevenly, and a rate one poll apart
+	 * jumps around what the cgroup really used. */
+	const RATE_S = 5;
+	class Rates {
+		constructor() { this.s = []; }
+		/* values: {key: counter}; answers {key: per second}, undefined
+		 * until there are two samples */
+		push(t, values) {
+			const s = this.s;
+			s.push({ t, values });
+			while (s.length > 2 && s[1].t <= t - RATE_S) s.shift();
+			const base = s[0], out = {};
+			for (const [k, cur] of Object.entries(values)) {
+				out[k] = s.length > 1 ? rate(cur, base.values[k], t - base.t) : undefined;
+				/* a counter went back (the cgroup was made anew): start over */
+				if (num(cur) && num(base.values[k]) && cur < base.values[k]) this.s = [s[s.length - 1]];
+			}
+			return out;
+		}
 	}
+
+	/* PSI in percent: the kernel's avg10 (a 10 s average, already in %) */
+	const psiPct = (p) => (p && num(p.avg10) ? p.avg10 : undefined);
 
 	/* ---------- state ---------- */
 
 	const st = {
 		info: null,
 		intervalMs: 1000,
-		host: { prev: null, prevT: 0, hist: new History(['cpu', 'cpus', 'mem', 'memTotal', ...psiKeys()]), charts: null },
+		host: { prevT: 0, rates: new Rates(), hist: new History(['cpu', 'cpus', 'mem', 'memTotal', ...psiKeys()]), charts: null },
 		cards: new Map(), /* key -> card */
 		workloads: new Map(), /* name -> workload JSON */
 		failures: 0,
@@ -540,29 +552,24 @@
 	function updateHost(h, t) {
 		const charts = hostCharts();
 		if (!h) {
-			notice('host', 'Host: this agent does not report host figures in /api/v1/cgroups or /api/v1/info yet.');
+			notice('host', 'Host: the snapshot of /api/v1/cgroups has no host figures.');
 			return;
 		}
 		clearNotice('host');
-		const prev = st.host.prev, dt = t - st.host.prevT;
+		const dt = t - st.host.prevT;
+		if (!(dt > 0)) return; /* the same snapshot again */
+		st.host.prevT = t;
 		const v = {};
-		const ticks = shape.hostCpuTicks(h), pticks = prev && shape.hostCpuTicks(prev);
+		const ticks = shape.hostCpuTicks(h);
 		v.cpus = shape.hostCpus(h);
-		const busy = shape.hostCpuBusy(h);
-		if (num(busy) && prev) v.cpu = rate(busy, shape.hostCpuBusy(prev), dt, first(h, 'cpu.busy_usec') !== undefined ? 1e-6 : 1);
-		else if (ticks && pticks) {
-			v.cpu = rate(ticks.busy, pticks.busy, dt, 1 / ticks.hz);
-			if (!num(v.cpus) && ticks.all > pticks.all) v.cpus = ((ticks.all - pticks.all) / ticks.hz / dt) || undefined;
-		}
+		const r = st.host.rates.push(t, { busy: ticks && ticks.busy });
+		if (num(r.busy)) v.cpu = r.busy / ticks.hz;
 		const total = shape.hostMemTotal(h), avail = shape.hostMemAvailable(h);
-		const used = shape.hostMemUsed(h) ?? (num(total) && num(avail) ? total - avail : undefined);
+		const used = num(total) && num(avail) ? total - avail : undefined;
 		v.mem = num(used) ? used / MiB : undefined;
 		v.memTotal = num(total) ? total / MiB : undefined;
-		for (const r of ['cpu', 'memory', 'io'])
-			for (const k of ['some', 'full']) v[`${r}_${k}`] = psiPct(shape.psi(h, r, k), prev && shape.psi(prev, r, k), dt);
-		st.host.prev = h;
-		st.host.prevT = t;
-		if (dt <= 0) return;
+		for (const res of ['cpu', 'memory', 'io'])
+			for (const k of ['some', 'full']) v[`${res}_${k}`] = psiPct(shape.psi(h, res, k));
 		const hh = st.host.hist;
 		hh.push(t, v);
 		charts.cpu.set(hh.data(['cpu', 'cpus']));
@@ -583,15 +590,16 @@
 		return workloadName ? `w:${workloadName}` : `c:${cgroupId}`;
 	}
 
-	function makeCard(key, { workload, cgroupId }) {
+	function makeCard(key, { workload, cgroupId, inWorkload }) {
 		const node = $('#card-template').content.firstElementChild.cloneNode(true);
 		node.dataset.key = key;
 		if (workload) node.dataset.workload = workload;
 		if (cgroupId) node.dataset.cgroup = cgroupId;
 		$('.card-name', node).textContent = workload || cgroupId;
-		$('.kind', node).textContent = workload ? 'workload' : 'watched';
+		/* a cgroup below a workload's own (its nested groups), else one under a --watch root */
+		$('.kind', node).textContent = workload ? 'workload' : inWorkload ? `in ${inWorkload}` : 'watched';
 		const card = {
-			key, node, workload, cgroupId, prev: null, prevT: 0, limits: {}, lines: limitLines({}),
+			key, node, workload, cgroupId, prev: null, prevT: 0, rates: new Rates(), limits: {}, lines: limitLines({}), cpuset: {},
 			hist: new History(['cpu', 'cpuMax', 'mem', 'memMax', 'memHigh', 'ior', 'iow', ...psiKeys()]),
 			charts: null, seen: true,
 		};
@@ -624,27 +632,26 @@
 	}
 
 	function updateCardStats(card, c, t) {
-		const prev = card.prev, dt = t - card.prevT;
+		const dt = t - card.prevT;
+		card.prev = c;
+		if (!(dt > 0)) return; /* the same snapshot again */
+		card.prevT = t;
 		const lim = shape.limits(c);
 		if (Object.keys(lim).length) {
 			card.limits = lim;
 			card.lines = limitLines(lim);
+			card.cpuset = { cpus: shape.cpusEffective(lim), mems: shape.memsEffective(lim) };
 		}
 		const v = { cpuMax: card.lines.cores, memMax: card.lines.memMax, memHigh: card.lines.memHigh };
-		v.cpu = prev ? rate(shape.cpuUsec(c), shape.cpuUsec(prev), dt, 1e-6) : undefined;
 		const mem = shape.memCurrent(c);
 		v.mem = num(mem) ? mem / MiB : undefined;
 		for (const k of ['memMax', 'memHigh']) v[k] = num(v[k]) ? v[k] / MiB : undefined;
-		const io = shape.io(c), pio = prev && shape.io(prev);
-		if (io && pio) {
-			v.ior = rate(io.r, pio.r, dt, 1e-6);
-			v.iow = rate(io.w, pio.w, dt, 1e-6);
-		} else if (io && prev) v.ior = v.iow = 0;
-		for (const r of ['cpu', 'memory', 'io'])
-			for (const k of ['some', 'full']) v[`${r}_${k}`] = psiPct(shape.psi(c, r, k), prev && shape.psi(prev, r, k), dt);
-		card.prev = c;
-		card.prevT = t;
-		if (!(dt > 0)) return;
+		const io = shape.io(c);
+		const r = card.rates.push(t, { cpu: shape.cpuUsec(c), ior: io && io.r, iow: io && io.w });
+		/* µs per second -> cores; bytes per second -> MB/s */
+		for (const k of ['cpu', 'ior', 'iow']) v[k] = num(r[k]) ? r[k] * 1e-6 : undefined;
+		for (const res of ['cpu', 'memory', 'io'])
+			for (const k of ['some', 'full']) v[`${res}_${k}`] = psiPct(shape.psi(c, res, k));
 		card.hist.push(t, v);
 		const h = card.hist;
 		card.charts.cpu.set(h.data(['cpu', 'cpuMax']));
@@ -725,7 +732,7 @@
 			const key = cardKey(wname, shape.id(c));
 			seen.add(key);
 			if (wname) byWorkload.set(wname, c);
-			const card = st.cards.get(key) || makeCard(key, { workload: wname, cgroupId: shape.id(c) });
+			const card = st.cards.get(key) || makeCard(key, { workload: wname, cgroupId: shape.id(c), inWorkload: shape.inWorkload(c) });
 			card.cgroupId = shape.id(c);
 			card.node.dataset.cgroup = card.cgroupId;
 			updateCardStats(card, c, t);
@@ -808,7 +815,8 @@
 	function limitsPath(card) {
 		return card.workload
 			? `/api/v1/workloads/${encodeURIComponent(card.workload)}/limits`
-			: `/api/v1/cgroups/${card.cgroupId.split('/').map(encodeURIComponent).join('/')}/limits`;
+			/* the id without its leading '/': the limits routes take a relative path */
+			: `/api/v1/cgroups/${card.cgroupId.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/')}/limits`;
 	}
 
 	async function loadLimits(card) {
@@ -830,6 +838,11 @@
 		const io0 = Array.isArray(get(lim, 'io.max')) ? get(lim, 'io.max')[0] : undefined;
 		for (const f of IO_FIELDS) card.formLimits[`io.max[0].${f.key}`] = io0 ? limitText(f.key, io0[f.key]) : '';
 		for (const i of $$('input', form)) i.value = card.formLimits[i.name] ?? '';
+		/* an empty cpuset is the parent's: show what is in effect (the snapshot's) */
+		for (const [name, v] of [['cpuset.cpus', card.cpuset.cpus], ['cpuset.mems', card.cpuset.mems]]) {
+			const i = $$('input', form).find((x) => x.name === name);
+			if (i) i.placeholder = v ? `in effect: ${v}` : '';
+		}
 		if ($('.ok-msg', form).textContent === 'reading…') $('.ok-msg', form).textContent = '';
 	}
 
@@ -1008,7 +1021,7 @@
 			const j = await poll(`/api/v1/events?since=${since}&limit=1000`, 'Event log');
 			if (!j) return false;
 			for (const e of shape.events(j)) addEvent(e, false);
-			const next = first(j, 'next_since');
+			const next = j.next_since;
 			if (!j.more || !num(next) || next <= since) break;
 			since = next;
 		}
@@ -1120,7 +1133,10 @@
 				events.polled && events.loaded ? poll(`/api/v1/events?since=${events.last}&limit=1000`, 'Event log') : null]);
 			for (const e of ev ? shape.events(ev) : []) addEvent(e, true);
 			const t = cg ? shape.time(cg) : Date.now() / 1000;
-			updateHost(cg ? shape.host(cg, st.info) : first(st.info, 'host'), t);
+			if (cg) {
+				if (num(shape.intervalMs(cg))) st.intervalMs = Math.max(250, shape.intervalMs(cg));
+				updateHost(shape.host(cg), t);
+			}
 			render(cg, wl, t);
 			clearNotice('unreachable');
 			st.failures = 0;

@@ -2,8 +2,9 @@
 // (headless, through playwright-core) against a running agent, as a person
 // would: loads the page, waits for a launched workload's card to show CPU use
 // and its cpu.max line, checks the limits form's own validation, changes
-// limits in the form (giving the token when asked), freezes and thaws the
-// workload, launches one from the launch form and stops it, and saves
+// limits in the form (giving the token when asked), finds a watched cgroup's
+// card with its CPU and cpu.max and changes its pids.max in its form, freezes
+// and thaws the workload, launches one from the launch form and stops it, and saves
 // screenshots at 1280x800 and at phone width. Fails on any console error,
 // uncaught exception or CSP violation.
 //   node tests/host/dashboard.js   (settings in the environment:)
@@ -12,6 +13,9 @@
 //   CGW_WORKLOAD   a running workload that burns CPU under a cpu.max
 //   CGW_SET_CPU    the cpu.max to type into the form (e.g. 0.3)
 //   CGW_SET_MEM    the memory.max to type into the form (e.g. 96M)
+//   CGW_WATCHED    id of a watched cgroup (/batch/job) that burns CPU under a cpu.max
+//   CGW_WATCHED_CPU  its cpu.max in CPUs (e.g. 0.2)
+//   CGW_SET_PIDS   the pids.max to type into its form (e.g. 64)
 //   CGW_LAUNCH     name of the workload to launch from the page's form
 //   CGW_ARTIFACTS  where to write dashboard.png, dashboard-phone.png
 'use strict';
@@ -24,6 +28,7 @@ const env = (k) => {
 };
 const URL = env('CGW_URL'), TOKEN = env('CGW_TOKEN'), W = env('CGW_WORKLOAD');
 const SET_CPU = env('CGW_SET_CPU'), SET_MEM = env('CGW_SET_MEM'), LAUNCH = env('CGW_LAUNCH');
+const WATCHED = env('CGW_WATCHED'), WATCHED_CPU = env('CGW_WATCHED_CPU'), SET_PIDS = env('CGW_SET_PIDS');
 const OUT = env('CGW_ARTIFACTS');
 const T = 180000; /* the guest is emulated: generous waits, always for a condition */
 
@@ -67,6 +72,17 @@ const countColor = ([sel, rgb]) => {
 		if (Math.abs(d[i] - rgb[0]) < 30 && Math.abs(d[i + 1] - rgb[1]) < 30 && Math.abs(d[i + 2] - rgb[2]) < 30 && d[i + 3] > 200) n++;
 	return n;
 };
+
+/* Waits until the canvas at sel holds at least min pixels of rgb (a
+ * chart's line drawn over a few polls); answers the count. */
+async function waitPixels(page, sel, rgb, min) {
+	let n = -1;
+	for (const end = Date.now() + T; Date.now() < end; await page.waitForTimeout(500)) {
+		n = await page.evaluate(countColor, [sel, rgb]);
+		if (n >= min) return n;
+	}
+	throw new Error(`the line of rgb(${rgb}) is not drawn in ${sel} (${n} pixels after ${T / 1000} s)`);
+}
 
 /* Provokes one HTTP error from the agent and waits for it to show in the
  * element at sel (with its status); Chromium's console line for it is
@@ -116,8 +132,8 @@ async function main() {
 		log('cpu figure:', cpuText);
 		const state = await card.locator('.badge.state').textContent();
 		if (!/running/i.test(state)) throw new Error(`state badge says "${state}", not running`);
-		const red = await page.evaluate(countColor, [`article.card[data-workload="${W}"] .c-cpu canvas`, [198, 40, 40]]);
-		if (red < 20) throw new Error(`the cpu.max line is not drawn in the CPU chart (${red} red pixels)`);
+		/* the line grows a poll at a time from the first two samples */
+		const red = await waitPixels(page, `article.card[data-workload="${W}"] .c-cpu canvas`, [198, 40, 40], 20);
 		log('cpu.max line pixels:', red);
 
 		step = 'limits form: validation';
@@ -129,6 +145,9 @@ async function main() {
 			return i && i.value !== '';
 		}, W, { timeout: T });
 		log('form read back cpu.max', await input('cpu.max').inputValue(), 'memory.max', await input('memory.max').inputValue());
+		/* an empty cpuset field shows the set in effect, from the snapshot */
+		const cpusHint = await input('cpuset.cpus').getAttribute('placeholder');
+		if (!/^in effect: \d/.test(cpusHint || '')) throw new Error(`cpuset.cpus does not show the CPUs in effect ("${cpusHint}")`);
 		const before = mutations.length;
 		await input('pids.max').fill('lots');
 		await input('cpu.weight').fill('0');
@@ -168,6 +187,33 @@ async function main() {
 			await input('cpuset.cpus').fill('999');
 			await form.locator('button[type=submit]').click();
 		}, `article.card[data-workload="${W}"] [data-error-for="cpuset.cpus"]`);
+
+		step = 'watched cgroup';
+		const wsel = `article.card[data-cgroup="${WATCHED}"]`;
+		const wcard = page.locator(wsel);
+		await wcard.waitFor({ state: 'visible', timeout: T });
+		const kind = await wcard.locator('.kind').textContent();
+		if (kind !== 'watched') throw new Error(`the card of ${WATCHED} says "${kind}", not watched`);
+		if (await wcard.locator('.controls button:visible').count()) throw new Error(`the watched cgroup ${WATCHED} shows lifecycle buttons`);
+		await page.waitForFunction(([sel, cpu]) => {
+			const m = /^(\d+\.\d+) of (\d+\.\d+) cores/.exec(document.querySelector(`${sel} .f-cpu`)?.textContent || '');
+			return m && +m[1] > 0.01 && Math.abs(+m[2] - cpu) < 0.005;
+		}, [wsel, +WATCHED_CPU], { timeout: T });
+		log('watched cpu figure:', await wcard.locator('.f-cpu').textContent(), 'cpu.max line pixels:',
+			await waitPixels(page, `${wsel} .c-cpu canvas`, [198, 40, 40], 20));
+		await wcard.locator('details.limits > summary').click();
+		const wform = wcard.locator('form.limits-form');
+		await page.waitForFunction((sel) => document.querySelector(`${sel} input[name="cpu.max"]`).value !== '', wsel, { timeout: T });
+		const wcpu = await wform.locator('input[name="cpu.max"]').inputValue();
+		if (+wcpu !== +WATCHED_CPU) throw new Error(`the watched cgroup's form read cpu.max "${wcpu}", not ${WATCHED_CPU}`);
+		await wform.locator('input[name="pids.max"]').fill(SET_PIDS);
+		await wform.locator('button[type=submit]').click();
+		await page.waitForFunction((sel) => /applied/.test(document.querySelector(`${sel} .limits-form .ok-msg`).textContent), wsel, { timeout: T });
+		const wErr = await wform.locator('.error').allTextContents();
+		if (wErr.some((t) => t)) throw new Error(`errors after applying to ${WATCHED}: ${wErr.join(' | ')}`);
+		await page.waitForFunction(([sel, n]) => new RegExp(` of ${n}$`).test(document.querySelector(`${sel} .pids-text`).textContent), [wsel, SET_PIDS], { timeout: T });
+		log('watched pids:', await wcard.locator('.pids-text').textContent());
+		await wcard.locator('details.limits > summary').click();
 
 		step = 'freeze and thaw';
 		await card.locator('button[data-action=freeze]').click();

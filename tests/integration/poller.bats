@@ -37,6 +37,14 @@ in_cgroup() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$id" "$@" >/dev/null 2>&1 &
 }
 
+# sleep_until T0_NS SECONDS: sleeps until SECONDS after T0_NS (date +%s%N),
+# not at all if that has passed.
+sleep_until() {
+	local left
+	left=$(echo "$2 - ($(date +%s%N) - $1) / 1000000000" | bc -l)
+	if (($(echo "$left > 0" | bc -l))); then sleep "$left"; fi
+}
+
 # metric NAME ID: the value /metrics serves for the family and cgroup id.
 metric() {
 	curl -fsS "http://127.0.0.1:$CGW_PORT/metrics" | awk -v n="$1" -v id="$2" \
@@ -114,6 +122,24 @@ usage() {
 	for i in $(seq 1 100); do rmdir $CG/$W/many/c$i; done
 }
 
+# after_deadline WHAT OP CODE: runs OP (mkdir or rmdir) on $W/comes; 2.1 s
+# later GET of its id must answer CODE, and /metrics have it (200) or not.
+after_deadline() {
+	local t0 code late
+	t0=$(date +%s%N)
+	"$2" $CG/$W/comes
+	sleep_until "$t0" 2.1
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/comes")
+	late=$((($(date +%s%N) - t0) / 1000000))
+	echo "# $1: $code when asked $late ms after the $2" >&3
+	[ "$code" = "$3" ]
+	if [ "$3" = 200 ]; then
+		curl -fsS "http://127.0.0.1:$CGW_PORT/metrics" | grep "id=\"/$W/comes\"" >/dev/null
+	else
+		! curl -fsS "http://127.0.0.1:$CGW_PORT/metrics" | grep "id=\"/$W/comes\"" >/dev/null
+	fi
+}
+
 @test "a cgroup created under a watch root appears within 2 intervals; removed, it goes; never a 5xx" {
 	: >"$BATS_TEST_TMPDIR/codes"
 	# A steady load of readers (niced, so the poller is not starved of the
@@ -133,22 +159,8 @@ usage() {
 	# A slow observer (this guest's curl) can only make either easier, never
 	# harder, so the check says what the agent does.
 	for round in 1 2 3; do
-		t0=$(date +%s%N)
-		mkdir $CG/$W/comes
-		sleep $(echo "2.1 - ($(date +%s%N) - $t0) / 1000000000" | bc -l)
-		code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/comes")
-		late=$((($(date +%s%N) - t0) / 1000000))
-		echo "# round $round: served ($code) when asked $late ms after the mkdir" >&3
-		[ "$code" = 200 ]
-		curl -fsS "http://127.0.0.1:$CGW_PORT/metrics" | grep "id=\"/$W/comes\"" >/dev/null
-		t0=$(date +%s%N)
-		rmdir $CG/$W/comes
-		sleep $(echo "2.1 - ($(date +%s%N) - $t0) / 1000000000" | bc -l)
-		code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/comes")
-		late=$((($(date +%s%N) - t0) / 1000000))
-		echo "# round $round: gone ($code) when asked $late ms after the rmdir" >&3
-		[ "$code" = 404 ]
-		! curl -fsS "http://127.0.0.1:$CGW_PORT/metrics" | grep "id=\"/$W/comes\"" >/dev/null
+		after_deadline "round $round" mkdir 200
+		after_deadline "round $round" rmdir 404
 	done
 	touch "$BATS_TEST_TMPDIR/stop"
 	wait "$load_pid"
