@@ -10,8 +10,12 @@ setup_file() {
 	# and SIGINT is not ignored the way a plain background job's is, so the
 	# INT sent below is the Ctrl-C a user types.
 	date +%s >"$BATS_FILE_TMPDIR/t0"
+	# SIGINT back to its default too: a shell started in the background (a CI
+	# runner, nohup ... &) passes it on ignored, and bash cannot trap a
+	# signal ignored at its start.
 	set -m
-	CGW_DEMO_PORT=$PORT tests/tools/demo >"$OUT" 2>&1 </dev/null &
+	CGW_DEMO_PORT=$PORT /usr/bin/python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+		tests/tools/demo >"$OUT" 2>&1 </dev/null &
 	echo $! >"$BATS_FILE_TMPDIR/pid"
 	set +m
 	for _ in $(seq 1 600); do

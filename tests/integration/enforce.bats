@@ -277,8 +277,10 @@ EOF
 	expect_error 400 limit
 
 	# The stream lives until the event is seen (killed below): a fixed
-	# short life ran out before the event on a loaded machine.
-	curl -sS -N --max-time 120 "http://127.0.0.1:$CGW_PORT/api/v1/events/stream" >"$BATS_TEST_TMPDIR/sse" &
+	# short life ran out before the event on a loaded machine. since= makes
+	# it replay what came after $last, so a connection slower than the PATCH
+	# below still gets the event.
+	curl -sS -N --max-time 120 "http://127.0.0.1:$CGW_PORT/api/v1/events/stream?since=$last" >"$BATS_TEST_TMPDIR/sse" &
 	sse=$!
 	sleep 1
 	req PATCH /api/v1/workloads/ev/limits '{"pids":{"max":33}}'
