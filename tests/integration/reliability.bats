@@ -45,12 +45,9 @@ rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 	[ "$(jq .alive_before_timeout <<<"$r")" -eq 200 ]
 	[ "$(jq .dropped <<<"$r")" -eq 200 ]
 	jq -e '.dropped_first_s >= 9 and .dropped_last_s <= 12.5' <<<"$r"
-	# /metrics answered every second, none held back until the slow
-	# clients were dropped (that would take ~10 s): under 5 s each, a bound
-	# about blocking, not speed (a 2-core machine shared with other VMs
-	# took 1.06 s once; the figures are noted, speed is make bench's).
+	# /metrics answered every second, each time within 1 s.
 	jq -e '.metrics_ok == .metrics_requests and .metrics_requests >= 10' <<<"$r"
-	jq -e '.metrics_max_s < 5.0' <<<"$r"
+	jq -e '.metrics_max_s < 1.0' <<<"$r"
 	wait_fds "$CGW_PID" "$base" 5
 }
 
@@ -63,7 +60,7 @@ rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 	[ "$(jq .alive_before_timeout <<<"$r")" -eq 50 ]
 	[ "$(jq .dropped <<<"$r")" -eq 50 ]
 	jq -e '.dropped_first_s >= 9 and .dropped_last_s <= 12.5' <<<"$r"
-	jq -e '.metrics_ok == .metrics_requests and .metrics_max_s < 5.0' <<<"$r" # as above
+	jq -e '.metrics_ok == .metrics_requests and .metrics_max_s < 1.0' <<<"$r"
 	wait_fds "$CGW_PID" "$base" 5
 }
 
