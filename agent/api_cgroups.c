@@ -10,21 +10,15 @@
 
 #include "agent/agent.h"
 #include "agent/api.h"
+#include "agent/json.h"
 #include "agent/limits.h"
 #include "agent/poller.h"
 
 #define HAS(s, f) ((s)->present & SAMPLE_BIT(SAMPLE_##f))
 
-/* JSON numbers are exact to 2^53; counters past it go as decimal strings. */
 static void add_u64(cJSON *o, const char *key, uint64_t v)
 {
-	if (v <= (UINT64_C(1) << 53)) {
-		cJSON_AddNumberToObject(o, key, (double)v);
-	} else {
-		char s[24];
-		snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
-		cJSON_AddStringToObject(o, key, s);
-	}
+	cJSON_AddItemToObject(o, key, json_u64(v));
 }
 
 /* Adds the present keys of a flat keyed struct (its has[] bitmap comes

@@ -191,7 +191,7 @@ static int set_from_json(struct config *c, const struct opt *o, const cJSON *j, 
 	case T_U64:
 		/* Numbers arrive as doubles: take only exact integers. */
 		if (cJSON_IsNumber(j)) {
-			if (!(j->valuedouble >= 0 && j->valuedouble <= 9007199254740992.0) ||
+			if (!(j->valuedouble >= 0 && j->valuedouble <= (double)JSON_EXACT) ||
 			    j->valuedouble != (double)(uint64_t)j->valuedouble)
 				return err_fail(e, -EINVAL, key, "must be a whole number");
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)j->valuedouble);

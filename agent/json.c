@@ -211,7 +211,7 @@ int json_get_u64(const cJSON *obj, const char *key, const char *prefix, uint64_t
 	if (!cJSON_IsNumber(j))
 		return err_fail(e, -EINVAL, path, "must be a number");
 	d = j->valuedouble;
-	if (!(d >= 0 && d <= 9007199254740992.0) || d != (double)(uint64_t)d)
+	if (!(d >= 0 && d <= (double)JSON_EXACT) || d != (double)(uint64_t)d)
 		return err_fail(e, -EINVAL, path, "must be a whole number from 0");
 	if ((uint64_t)d > max)
 		return err_fail(e, -ERANGE, path, "must be at most %llu", (unsigned long long)max);
@@ -235,4 +235,14 @@ char *json_error_body(const struct err *e, size_t *ret_len)
 	if (s)
 		*ret_len = strlen(s);
 	return s;
+}
+
+cJSON *json_u64(uint64_t v)
+{
+	char s[24];
+
+	if (v <= JSON_EXACT)
+		return cJSON_CreateNumber((double)v);
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
+	return cJSON_CreateString(s);
 }

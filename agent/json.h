@@ -12,6 +12,7 @@
 struct cJSON;
 
 #define JSON_DEPTH_MAX 32
+#define JSON_EXACT (UINT64_C(1) << 53) /* past it a JSON number is not exact */
 
 /* Parses text[0..len): -EILSEQ for invalid UTF-8, -EINVAL for bad JSON,
  * nesting past JSON_DEPTH_MAX or a key repeated in an object, each with a
@@ -33,6 +34,10 @@ int json_get_bool(const struct cJSON *obj, const char *key, const char *prefix, 
  * exact, so larger values must be written as strings by the caller's rules). */
 int json_get_u64(const struct cJSON *obj, const char *key, const char *prefix, uint64_t max, uint64_t *ret,
 		 struct err *e);
+
+/* v as a JSON number, or (past JSON_EXACT) as a decimal string, so no
+ * counter or size is rounded on its way out. NULL on allocation failure. */
+struct cJSON *json_u64(uint64_t v);
 
 /* The JSON text of an error: {"error": {"code", "message", "field"}}. */
 char *json_error_body(const struct err *e, size_t *ret_len);

@@ -25,7 +25,6 @@
 #include "probes/words.h"
 
 #define SIZE_LIMIT ((uint64_t)INT64_MAX) /* the kernel's counters are signed */
-#define JSON_EXACT (1ull << 53)          /* past it a JSON number is not exact */
 #define PPM 1000000ull
 #define CPU_QUOTA_MIN 1000ull            /* us, the kernel's floor */
 #define CPU_PERIOD_MIN 1000ull
@@ -469,14 +468,7 @@ static int parse_io_weight(const char *s, uint64_t *ret)
 /* A value in the API's form: "max", a number, or (past 2^53) a string. */
 static cJSON *value_json(uint64_t v)
 {
-	char s[24];
-
-	if (v == LIMITS_MAX)
-		return cJSON_CreateString("max");
-	if (v <= JSON_EXACT)
-		return cJSON_CreateNumber((double)v);
-	snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
-	return cJSON_CreateString(s);
+	return v == LIMITS_MAX ? cJSON_CreateString("max") : json_u64(v);
 }
 
 static cJSON *group_of(cJSON *j, const char *name)
