@@ -3,11 +3,9 @@
 
 #include <errno.h>
 #include <stddef.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include "agent/agent.h"
 #include "agent/api.h"
@@ -19,33 +17,15 @@
 
 static const char *const psi_resources[] = {"cpu", "memory", "io", "irq"};
 
-static int read_psi(const char *resource, struct psi *ret)
+/* Build info, and the host PSI files of /proc/pressure as the poll read them. */
+static void render_host(const struct snapshot *snap, struct buf *b)
 {
-	char path[64], buf[512];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/pressure/%s", resource);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n == sizeof(buf))
-		return -E2BIG;
-	return psi_parse(buf, (size_t)n, ret);
-}
-
-void metrics_render_host(struct agent *a, struct buf *b)
-{
-	struct psi psi[4];
+	const struct sample_host *h = &snap->host;
+	const struct psi *psi[4] = {&h->cpu_pressure, &h->memory_pressure, &h->io_pressure, &h->irq_pressure};
 	bool have[4];
 	struct utsname u;
 	char name[96];
 
-	(void)a;
 	uname(&u);
 	prom_family(b, "cgwarden_build_info", PROM_GAUGE,
 		    "Always 1; the labels name the cgwarden version and revision and the kernel.");
@@ -54,14 +34,14 @@ void metrics_render_host(struct agent *a, struct buf *b)
 						{"kernel", u.release}, {NULL, NULL}},
 		    1, 0);
 
-	for (int i = 0; i < 4; i++)
-		have[i] = read_psi(psi_resources[i], &psi[i]) == 0;
+	for (int i = 0; i < 4; i++) /* the pressure files in psi_resources' order */
+		have[i] = snap->has_host && (h->present & SAMPLE_BIT(SAMPLE_HOST_CPU_PRESSURE + i));
 	/* Counters of stall time, as node_exporter names them, one family per
 	 * resource and kind: "waiting" is PSI some, "stalled" is PSI full. */
 	for (int kind = 0; kind < 2; kind++)
 		for (int i = 0; i < 4; i++) {
-			const struct psi_line *l = kind == 0 ? &psi[i].some : &psi[i].full;
-			bool present = have[i] && (kind == 0 ? psi[i].has_some : psi[i].has_full);
+			const struct psi_line *l = kind == 0 ? &psi[i]->some : &psi[i]->full;
+			bool present = have[i] && (kind == 0 ? psi[i]->has_some : psi[i]->has_full);
 			char help[160];
 
 			if (!present)
@@ -79,12 +59,12 @@ void metrics_render_host(struct agent *a, struct buf *b)
 		    "on the resource (/proc/pressure/<resource> avg10 / 100).");
 	for (int i = 0; i < 4; i++)
 		for (int kind = 0; have[i] && kind < 2; kind++)
-			if (kind == 0 ? psi[i].has_some : psi[i].has_full)
+			if (kind == 0 ? psi[i]->has_some : psi[i]->has_full)
 				prom_sample(b, "cgwarden_host_pressure_avg10_ratio",
 					    (const struct prom_label[]){{"resource", psi_resources[i]},
 									{"kind", kind == 0 ? "some" : "full"},
 									{NULL, NULL}},
-					    kind == 0 ? psi[i].some.avg10 : psi[i].full.avg10, 4);
+					    kind == 0 ? psi[i]->some.avg10 : psi[i]->full.avg10, 4);
 }
 
 /* ---- per-cgroup families, from a snapshot ----
@@ -251,6 +231,7 @@ void metrics_render_snapshot(const struct snapshot *snap, const uint64_t *bucket
 {
 	uint64_t v;
 
+	render_host(snap, b);
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
 		prom_family(b, families[f].name, families[f].type, families[f].help);
 		for (size_t i = 0; i < snap->n; i++) {
@@ -359,7 +340,6 @@ int metrics_handle(struct request *rq, struct response *rs)
 {
 	struct buf b = BUF_INIT;
 
-	metrics_render_host(rq->agent, &b);
 	if (rq->agent->poller) {
 		struct snapshot *snap = poller_get(rq->agent->poller);
 		const char *text;

@@ -6,12 +6,8 @@
 
 #include "agent/buf.h"
 
-struct agent;
 struct snapshot;
 
-/* Renders the host's part: build info and host PSI. */
-void metrics_render_host(struct agent *a, struct buf *b);
-
-/* Renders the per-cgroup families of a snapshot and the poller's own
- * (bucket_us: the poll duration histogram's bounds). */
+/* Renders a snapshot's families: build info, host PSI, the per-cgroup ones
+ * and the poller's own (bucket_us: the poll duration histogram's bounds). */
 void metrics_render_snapshot(const struct snapshot *snap, const uint64_t *bucket_us, struct buf *b);
