@@ -349,8 +349,21 @@ static int poll_round(struct poller *p)
 			sampler_reopen(t->s);
 		}
 		r = sampler_read(t->s, SAMPLE_ALL, &c->s);
-		if (r == -ENOENT || r == -ENODEV)
-			continue; /* removed meanwhile: gone from this snapshot, and from the next walk */
+		if (r == -ENOENT || r == -ENODEV) {
+			/* Removed since the walk, or removed and made again under
+			 * the same path (a workload deleted and created anew, a
+			 * service restarted): the open files are the dead
+			 * cgroup's, so open the path afresh. */
+			struct sampler *fresh;
+			if (sampler_open(p->a->root_fd, t->rel[0] ? t->rel : ".", &fresh) < 0)
+				continue; /* gone: out of this snapshot, and of the next walk */
+			sampler_free(t->s);
+			t->s = fresh;
+			t->misses = 0;
+			r = sampler_read(t->s, SAMPLE_ALL, &c->s);
+			if (r == -ENOENT || r == -ENODEV)
+				continue;
+		}
 		if (r < 0 || !(c->id = malloc(strlen(t->rel) + 2))) {
 			snapshot_free(s);
 			return r < 0 ? r : -ENOMEM;

@@ -64,6 +64,39 @@ req() {
 	body=$(cat "$BATS_TEST_TMPDIR/body")
 }
 
+# poll_settled: returns once the poller has finished two rounds begun after
+# the call, so the cgroups it holds open are the ones there are now (a
+# sampler opens the round after its cgroup appears, closes the round after
+# it goes).
+poll_settled() {
+	local s0 s
+	req GET /api/v1/cgroups
+	s0=$(jq -r .seq <<<"$body")
+	for _ in $(seq 1 100); do
+		sleep 0.2
+		req GET /api/v1/cgroups
+		s=$(jq -r .seq <<<"$body")
+		((s >= s0 + 2)) && return 0
+	done
+	echo "the poller did not finish two rounds in 20 s" >&2
+	return 1
+}
+
+# settled_fds: the number of descriptors the agent holds once its poller has
+# settled and the connections of the requests that asked have closed (the
+# same count twice running).
+settled_fds() {
+	local n prev=-1
+	for _ in $(seq 1 10); do
+		poll_settled || return 1
+		n=$(ls "/proc/$CGW_PID/fd" | wc -l)
+		[[ $n == "$prev" ]] && { echo "$n"; return 0; }
+		prev=$n
+	done
+	echo "the agent's descriptor count did not settle: $n" >&2
+	return 1
+}
+
 # expect_error STATUS FIELD: the last req answered STATUS with a JSON error
 # naming FIELD.
 expect_error() {

@@ -3,7 +3,8 @@
 # for cgroups under load equals the kernel's files (tests/integration/
 # poller_check.py compares every family), a 1-core busy loop reads as 1.0
 # core, promtool accepts the output at 100 cgroups, and watched cgroups come
-# and go within two intervals with no 5xx meanwhile.
+# and go within two intervals with no 5xx meanwhile (also when one is removed
+# and made again under the same path).
 
 load helpers
 
@@ -170,6 +171,29 @@ after_deadline() {
 	! grep -q '^000' "$BATS_TEST_TMPDIR/codes"
 	[ -n "$(grep -c '^200' "$BATS_TEST_TMPDIR/codes")" ]
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/comes")" = 404 ]
+}
+
+@test "a cgroup removed and made again under the same path is read afresh, not lost" {
+	mkdir $CG/$W/again
+	echo 11111111 >$CG/$W/again/memory.max
+	# seen with its first limit: the poller has its files open
+	for _ in $(seq 50); do
+		req GET /api/v1/cgroups/$W/again
+		[[ $code == 200 && $(jq -r .limits.memory.max <<<"$body") == 11108352 ]] && break
+		sleep 0.2
+	done
+	[ "$(jq -r .limits.memory.max <<<"$body")" = 11108352 ]
+	# Gone and back within one interval: the walk sees the same path, but
+	# the files held open are the dead cgroup's.
+	rmdir $CG/$W/again
+	mkdir $CG/$W/again
+	echo 22222222 >$CG/$W/again/memory.max
+	sleep 3.1
+	req GET /api/v1/cgroups/$W/again
+	echo "# 3.1 s later: $code $(jq -c .limits.memory <<<"$body")" >&3
+	[ "$code" = 200 ]
+	[ "$(jq -r .limits.memory.max <<<"$body")" = 22220800 ]
+	rmdir $CG/$W/again
 }
 
 @test "GET /api/v1/cgroups: a workload is managed and named; ?id= and bad ids answer clear errors" {
