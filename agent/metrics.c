@@ -327,6 +327,10 @@ void metrics_render_snapshot(const struct snapshot *snap, const uint64_t *bucket
 	prom_family(b, "cgwarden_poll_cgroups_skipped", PROM_GAUGE,
 		    "Cgroups left out of the last poll because there were more than the poller takes.");
 	prom_sample(b, "cgwarden_poll_cgroups_skipped", NULL, snap->skipped, 0);
+	prom_family(b, "cgwarden_poll_cgroups_unkept", PROM_GAUGE,
+		    "Cgroups past the open files budget, whose files the poll opens and closes each round "
+		    "instead of keeping open.");
+	prom_sample(b, "cgwarden_poll_cgroups_unkept", NULL, snap->unkept, 0);
 	prom_family(b, "cgwarden_poll_timestamp_seconds", PROM_GAUGE,
 		    "When the poll this scrape was served from started (Unix time).");
 	prom_sample(b, "cgwarden_poll_timestamp_seconds", NULL, (uint64_t)snap->time_ms, 3);

@@ -3,7 +3,10 @@
  * watch roots: readdir is cheap next to the stat files), opens a sampler for
  * each new one, drops the ones gone, reads them all, and publishes the
  * result as a new snapshot. Samplers keep their files open between rounds,
- * so a round costs one pread per file. */
+ * so a round costs one pread per file; past a budget of descriptors (what
+ * RLIMIT_NOFILE leaves after room for connections and workloads, so a big
+ * watched tree can never starve the HTTP server of descriptors) a cgroup's
+ * files are opened, read and closed each round instead. */
 #include "agent/poller.h"
 
 #include <dirent.h>
@@ -19,6 +22,7 @@
 #include "agent/buf.h"
 #include "agent/log.h"
 #include "agent/metrics.h"
+#include "agent/portproxy.h"
 
 /* Upper bounds of the poll duration buckets, µs (and as written in le). */
 static const uint64_t bucket_us[POLLER_BUCKETS] = {500,    1000,   2500,   5000,    10000,   25000,
@@ -34,8 +38,8 @@ struct found {
 
 struct target {
 	char *rel;
-	struct sampler *s;
-	unsigned misses; /* rounds its reopen has not been tried */
+	struct sampler *s; /* NULL: past the budget, opened for each read */
+	unsigned misses;   /* rounds its reopen has not been tried */
 };
 
 struct poller {
@@ -52,8 +56,10 @@ struct poller {
 	size_t nt;
 	struct found *f;
 	size_t nf, capf;
-	bool truncated_logged;
+	bool truncated_logged, budget_logged, emfile_logged;
 	uint64_t skipped;
+	size_t kept, keep_max; /* samplers kept open; at most */
+	size_t unkept;          /* targets without one */
 	int proc_fd, sys_fd;
 	struct sampler *host;
 	struct snap_dev *dev; /* device names learnt so far */
@@ -195,49 +201,74 @@ static int discover(struct poller *p)
 	return 0;
 }
 
-/* Keeps a sampler for each found cgroup: both lists are sorted. */
+/* A sampler kept open for t, while the budget allows (else t->s stays NULL
+ * and each round opens the files for its read). */
+static void keep(struct poller *p, struct target *t)
+{
+	int r;
+
+	if (p->kept >= p->keep_max)
+		return;
+	r = sampler_open(p->a->root_fd, t->rel[0] ? t->rel : ".", &t->s);
+	if (r == 0) {
+		p->kept++;
+		return;
+	}
+	t->s = NULL;
+	if ((r == -EMFILE || r == -ENFILE) && !p->emfile_logged) {
+		log_warn("poller: out of descriptors at %zu cgroups kept open: raise the limit of open files", p->kept);
+		p->emfile_logged = true;
+	} else if (r < 0 && r != -ENOENT && r != -ENOTDIR) {
+		log_debug("poller: cannot open /%s: %s", t->rel, strerror(-r));
+	}
+}
+
+static void target_free(struct poller *p, struct target *t)
+{
+	if (t->s)
+		p->kept--;
+	sampler_free(t->s);
+	free(t->rel);
+}
+
+/* A target for each found cgroup: both lists are sorted. */
 static int sync_targets(struct poller *p)
 {
 	struct target *nt = calloc(p->nf ? p->nf : 1, sizeof(*nt));
-	size_t i = 0, j = 0, n = 0;
+	size_t i = 0, j = 0, n = 0, unkept = 0;
 
 	if (!nt)
 		return -ENOMEM;
 	while (j < p->nf) {
 		int c = i < p->nt ? strcmp(p->t[i].rel, p->f[j].rel) : 1;
 		if (c < 0) { /* gone */
-			sampler_free(p->t[i].s);
-			free(p->t[i].rel);
-			i++;
-		} else if (c == 0) {
-			nt[n++] = p->t[i++];
-			j++;
-		} else {
-			struct sampler *s;
-			int r = sampler_open(p->a->root_fd, p->f[j].rel[0] ? p->f[j].rel : ".", &s);
-			if (r == 0) {
-				nt[n].rel = strdup(p->f[j].rel);
-				if (!nt[n].rel) {
-					sampler_free(s);
-					r = -ENOMEM;
-				} else {
-					nt[n++].s = s;
-				}
-			}
-			if (r == -EMFILE || r == -ENFILE)
-				log_warn("poller: out of descriptors at %zu cgroups: raise the limit of open files", n);
-			else if (r < 0 && r != -ENOENT && r != -ENOTDIR)
-				log_debug("poller: cannot open /%s: %s", p->f[j].rel, strerror(-r));
-			j++;
+			target_free(p, &p->t[i++]);
+			continue;
 		}
+		if (c == 0) {
+			nt[n] = p->t[i++];
+		} else if (!(nt[n].rel = strdup(p->f[j].rel))) {
+			j++; /* not polled this round; the next walk tries again */
+			continue;
+		}
+		if (!nt[n].s)
+			keep(p, &nt[n]); /* new, or room left by one gone */
+		unkept += !nt[n].s;
+		n++;
+		j++;
 	}
-	for (; i < p->nt; i++) {
-		sampler_free(p->t[i].s);
-		free(p->t[i].rel);
-	}
+	for (; i < p->nt; i++)
+		target_free(p, &p->t[i]);
 	free(p->t);
 	p->t = nt;
 	p->nt = n;
+	if (unkept && !p->budget_logged) {
+		log_warn("poller: %zu cgroups past the %zu kept open that the open files limit allows: "
+			 "their files are opened each poll; raise the limit of open files (LimitNOFILE=)",
+			 unkept, p->keep_max);
+		p->budget_logged = true;
+	}
+	p->unkept = unkept;
 	return 0;
 }
 
@@ -310,6 +341,43 @@ static uint64_t interval_ms(struct poller *p)
 	return ms ? ms : 1000;
 }
 
+/* Reads t's files into *ret: 0; -ENOENT when the cgroup is gone (or, past
+ * the budget, cannot be opened this round); or -errno. */
+static int read_target(struct poller *p, struct target *t, struct sample *ret)
+{
+	const char *rel = t->rel[0] ? t->rel : ".";
+	struct sampler *fresh;
+	int r;
+
+	if (!t->s) {
+		r = sampler_open(p->a->root_fd, rel, &fresh);
+		if (r < 0)
+			return -ENOENT;
+		r = sampler_read(fresh, SAMPLE_ALL, ret);
+		sampler_free(fresh);
+		return r == -ENODEV ? -ENOENT : r;
+	}
+	/* Files absent now may appear when a controller is enabled: look
+	 * again now and then, not every round. */
+	if (++t->misses >= 10) {
+		t->misses = 0;
+		sampler_reopen(t->s);
+	}
+	r = sampler_read(t->s, SAMPLE_ALL, ret);
+	if (r != -ENOENT && r != -ENODEV)
+		return r;
+	/* Removed since the walk, or removed and made again under the same
+	 * path (a workload deleted and created anew, a service restarted):
+	 * the open files are the dead cgroup's, so open the path afresh. */
+	if (sampler_open(p->a->root_fd, rel, &fresh) < 0)
+		return -ENOENT;
+	sampler_free(t->s);
+	t->s = fresh;
+	t->misses = 0;
+	r = sampler_read(t->s, SAMPLE_ALL, ret);
+	return r == -ENODEV ? -ENOENT : r;
+}
+
 /* One round: a new snapshot, published. */
 static int poll_round(struct poller *p)
 {
@@ -342,28 +410,9 @@ static int poll_round(struct poller *p)
 		struct snap_cgroup *c = &s->cg[n];
 		const char *slash;
 
-		/* Files absent now may appear when a controller is enabled: look
-		 * again now and then, not every round. */
-		if (++t->misses >= 10) {
-			t->misses = 0;
-			sampler_reopen(t->s);
-		}
-		r = sampler_read(t->s, SAMPLE_ALL, &c->s);
-		if (r == -ENOENT || r == -ENODEV) {
-			/* Removed since the walk, or removed and made again under
-			 * the same path (a workload deleted and created anew, a
-			 * service restarted): the open files are the dead
-			 * cgroup's, so open the path afresh. */
-			struct sampler *fresh;
-			if (sampler_open(p->a->root_fd, t->rel[0] ? t->rel : ".", &fresh) < 0)
-				continue; /* gone: out of this snapshot, and of the next walk */
-			sampler_free(t->s);
-			t->s = fresh;
-			t->misses = 0;
-			r = sampler_read(t->s, SAMPLE_ALL, &c->s);
-			if (r == -ENOENT || r == -ENODEV)
-				continue;
-		}
+		r = read_target(p, t, &c->s);
+		if (r == -ENOENT)
+			continue; /* gone: out of this snapshot, and of the next walk */
 		if (r < 0 || !(c->id = malloc(strlen(t->rel) + 2))) {
 			snapshot_free(s);
 			return r < 0 ? r : -ENOMEM;
@@ -402,6 +451,7 @@ static int poll_round(struct poller *p)
 	s->poll_count = p->count;
 	s->poll_sum_us = p->sum_us;
 	s->skipped = p->skipped;
+	s->unkept = p->unkept;
 	s->seq = ++p->seq;
 
 	pthread_mutex_lock(&p->lock);
@@ -447,15 +497,28 @@ static void *poller_main(void *arg)
 }
 
 /* Each cgroup takes up to SAMPLE_FILES descriptors: take the hard limit. */
-static void raise_nofile(void)
+/* Raises the open files limit to its hard limit and returns how many
+ * samplers may stay open: what the limit leaves after room for all else the
+ * agent holds at its own limits (--max-connections, the proxied
+ * connections, a few per workload up to --max-workloads) and 256 more. */
+static size_t keep_budget(const struct agent *a)
 {
+	uint64_t reserve = a->cfg.max_connections + 2 * PORTPROXY_CONNS_MAX + 4 * a->cfg.max_workloads + 256;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t cur = rl.rlim_cur;
 		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 			log_debug("poller: cannot raise the open files limit: %s", strerror(errno));
+			rl.rlim_cur = cur;
+		}
 	}
+	if (rl.rlim_cur <= reserve)
+		return 0;
+	return (size_t)((rl.rlim_cur - reserve) / (SAMPLE_FILES + 1)); /* + its directory */
 }
 
 int poller_start(struct agent *a, struct poller **ret)
@@ -472,7 +535,8 @@ int poller_start(struct agent *a, struct poller **ret)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->wake, &ca);
 	pthread_condattr_destroy(&ca);
-	raise_nofile();
+	p->keep_max = keep_budget(a);
+	log_debug("poller: up to %zu cgroups kept open", p->keep_max);
 	p->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	p->sys_fd = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (p->proc_fd >= 0 && sampler_host_open(p->proc_fd, &p->host) < 0)

@@ -56,6 +56,7 @@ struct snapshot {
 	uint64_t poll_buckets[POLLER_BUCKETS]; /* cgwarden_poll_duration_seconds so far */
 	uint64_t poll_count, poll_sum_us;
 	uint64_t skipped;       /* cgroups left out past POLLER_MAX_CGROUPS */
+	uint64_t unkept;        /* cgroups past the descriptor budget, opened each round */
 	/* private: reference count and the /metrics text, rendered on the
 	 * first scrape of this snapshot and kept for the next ones */
 	int refs;

@@ -123,6 +123,47 @@ usage() {
 	for i in $(seq 1 100); do rmdir $CG/$W/many/c$i; done
 }
 
+@test "a low open files limit: samplers kept open within the budget, the rest read each round, the API answers" {
+	mkdir -p $CG/$W/lowfd
+	echo "+memory" >$CG/$W/lowfd/cgroup.subtree_control
+	mkdir $(seq -f "$CG/$W/lowfd/c%.0f" 1 100)
+	for i in $(seq 1 100); do echo $((i * 1048576)) >$CG/$W/lowfd/c$i/memory.max; done
+	st=$(mktemp -d /tmp/cgw-lowfd.XXXXXX)
+	# 1500 descriptors, less room for 64 HTTP connections, 2 x 256 proxied
+	# ones, 4 for each of 10 workloads and 256 more: 628, 29 a cgroup (28
+	# files and the directory): 21 cgroups kept open of the 101.
+	prlimit --nofile=1500:1500 "$CGW" --listen 127.0.0.1:9873 --state-dir "$st" --cgroup-parent cgw-test/lowfd \
+		--watch $W/lowfd --max-connections 64 --max-workloads 10 --poll-interval 500ms >"$st/log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do curl -fsS -o /dev/null http://127.0.0.1:9873/healthz 2>/dev/null && break; sleep 0.1; done
+	echo 4242 >$CG/$W/lowfd/c99/memory.max # c99 sorts last: not kept
+	sleep 2
+	curl -fsS http://127.0.0.1:9873/metrics >"$BATS_TEST_TMPDIR/m"
+	unkept=$(awk '$1 == "cgwarden_poll_cgroups_unkept" { print $2 }' "$BATS_TEST_TMPDIR/m")
+	fds=$(ls /proc/$pid/fd | wc -l)
+	echo "# 101 cgroups under 1500 open files: $unkept opened each round, the agent holds $fds descriptors" >&3
+	[ "$unkept" = 80 ]
+	[ "$fds" -lt $((1500 - 64 - 512 - 40)) ]
+	[ "$(grep -c 'poller: 80 cgroups past the 21 kept open' "$st/log")" = 1 ]
+	# Every cgroup served with its own value, kept open or not.
+	curl -fsS http://127.0.0.1:9873/api/v1/cgroups |
+		jq -r '.cgroups[] | select(.id | startswith("/'$W'/lowfd/c")) | "\(.id) \(.limits.memory.max)"' |
+		sort >"$BATS_TEST_TMPDIR/got"
+	for i in $(seq 1 100); do
+		v=$((i * 1048576))
+		[ $i = 99 ] && v=4096 # 4242, in whole pages
+		echo "/$W/lowfd/c$i $v"
+	done | sort >"$BATS_TEST_TMPDIR/want"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	# 40 scrapers at once all answered: the poller left them descriptors.
+	seq 1 40 | xargs -P 40 -I{} curl -s -o /dev/null -w '%{http_code}\n' http://127.0.0.1:9873/metrics >"$BATS_TEST_TMPDIR/codes"
+	[ "$(grep -c '^200$' "$BATS_TEST_TMPDIR/codes")" = 40 ]
+	kill -TERM $pid
+	wait $pid || true
+	sanitizer_clean "$st/log"
+	rmdir $CG/$W/lowfd/c* $CG/$W/lowfd $CG/cgw-test/lowfd/workloads $CG/cgw-test/lowfd 2>/dev/null || true
+}
+
 # after_deadline WHAT OP CODE: runs OP (mkdir or rmdir) on $W/comes; 2.1 s
 # later GET of its id must answer CODE, and /metrics have it (200) or not.
 after_deadline() {
