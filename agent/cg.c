@@ -73,6 +73,11 @@ int cg_open(int dir_fd, const char *rel, int *ret_fd)
 	return open_beneath(dir_fd, rel, O_PATH | O_DIRECTORY, ret_fd);
 }
 
+int cg_open_dir(int dir_fd, const char *rel, int *ret_fd)
+{
+	return open_beneath(dir_fd, rel, O_RDONLY | O_DIRECTORY, ret_fd);
+}
+
 int cg_create(int dir_fd, const char *name, int *ret_fd)
 {
 	if (strchr(name, '/') || cg_path_valid(name) < 0)

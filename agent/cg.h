@@ -27,6 +27,10 @@ int cg_path_valid(const char *rel);
 /* Opens rel below dir_fd (O_PATH|O_DIRECTORY), never escaping it. */
 int cg_open(int dir_fd, const char *rel, int *ret_fd);
 
+/* As cg_open, but opened for reading its entries (O_RDONLY|O_DIRECTORY);
+ * -EXDEV where rel crosses a mount (a bind mount into the tree). */
+int cg_open_dir(int dir_fd, const char *rel, int *ret_fd);
+
 /* Creates name below dir_fd (0755) and opens it; -EEXIST if it exists. */
 int cg_create(int dir_fd, const char *name, int *ret_fd);
 

@@ -1,6 +1,8 @@
 /* poller: the polling thread and its snapshots (see poller.h). Each round
  * finds the cgroups to poll (a walk of the workloads directory and of the
- * watch roots: readdir is cheap next to the stat files), opens a sampler for
+ * watch roots, never across a mount; it reads no directory whose
+ * cgroup.stat counts the descendants the last walk found below it, as a
+ * readdir costs more than a poll's reads of a leaf), opens a sampler for
  * each new one, drops the ones gone, reads them all, and publishes the
  * result as a new snapshot. Samplers keep their files open between rounds,
  * so a round costs one pread per file; past a budget of descriptors (what
@@ -19,10 +21,18 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/cg.h"
 #include "agent/buf.h"
 #include "agent/log.h"
 #include "agent/metrics.h"
 #include "agent/portproxy.h"
+#include "probes/cgroup.h"
+
+/* Every this many rounds the walk reads every directory, also where the
+ * counts in cgroup.stat say nothing changed: cgroup v2 refuses renames, so
+ * the counts and failed reads see every change we know of, and this bounds
+ * how long one we do not know of would go unseen. */
+#define POLLER_FULL_WALK 10
 
 /* Upper bounds of the poll duration buckets, µs (and as written in le). */
 static const uint64_t bucket_us[POLLER_BUCKETS] = {500,    1000,   2500,   5000,    10000,   25000,
@@ -54,8 +64,10 @@ struct poller {
 	/* The poller thread's own. */
 	struct target *t;
 	size_t nt;
-	struct found *f;
-	size_t nf, capf;
+	struct found *f, *pf; /* this walk's cgroups; the last walk's (sorted) */
+	size_t nf, capf, npf, cappf;
+	bool full, rewalk;    /* this walk reads every directory; the next one must */
+	unsigned since_full;
 	bool truncated_logged, budget_logged, emfile_logged;
 	uint64_t skipped;
 	size_t kept, keep_max; /* samplers kept open; at most */
@@ -109,41 +121,119 @@ static int add_found(struct poller *p, const char *rel, const char *workload, bo
 	return 0;
 }
 
-/* Adds rel and every cgroup below it. workload: the workload rel belongs
- * to; top: rel is the workloads directory (its children are workloads,
- * itself is not polled). A directory that vanished meanwhile is no error. */
-static int walk(struct poller *p, const char *rel, const char *workload, bool top, unsigned depth)
+static const struct target *target_of(const struct poller *p, const char *rel);
+
+/* The last walk's cgroups below rel: n of them from p->pf[*ret_first]
+ * (sorted, so everything below rel is in one run). */
+static size_t known_below(const struct poller *p, const char *rel, size_t *ret_first)
+{
+	char key[4096];
+	size_t lo = 0, hi = p->npf, n = 0, klen;
+
+	if (!rel[0]) { /* the root: all but itself */
+		*ret_first = p->npf && !p->pf[0].rel[0];
+		return p->npf - *ret_first;
+	}
+	klen = (size_t)snprintf(key, sizeof(key), "%s/", rel);
+	if (klen >= sizeof(key)) {
+		*ret_first = 0;
+		return 0;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(p->pf[mid].rel, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + n < p->npf && strncmp(p->pf[lo + n].rel, key, klen) == 0)
+		n++;
+	*ret_first = lo;
+	return n;
+}
+
+/* Whether the cgroups below rel are the ones the last walk found there: its
+ * cgroup.stat counts as many live descendants as that walk found, so
+ * nothing was made or removed below it. Made and removed within one
+ * interval keeps the count, but the removed one's read fails, and that asks
+ * for a full walk (p->rewalk). */
+static bool unchanged_below(const struct poller *p, const char *rel)
+{
+	const struct target *t;
+	struct cgroup_stat cs;
+	char buf[256];
+	size_t len, first;
+
+	if (p->full || !(t = target_of(p, rel)) || !t->s ||
+	    sampler_pread(t->s, SAMPLE_CGROUP_STAT, buf, sizeof(buf), &len) < 0 ||
+	    cgroup_stat_parse(buf, len, &cs) < 0 || !FLAT_HAS(cs.has, CGROUP_STAT_nr_descendants))
+		return false;
+	return cs.nr_descendants == known_below(p, rel, &first);
+}
+
+static int add_known_below(struct poller *p, const char *rel)
+{
+	size_t first, n = known_below(p, rel, &first);
+	int r = 0;
+
+	for (size_t i = first; r == 0 && i < first + n; i++)
+		r = add_found(p, p->pf[i].rel, p->pf[i].workload, p->pf[i].managed);
+	return r;
+}
+
+/* Adds rel and every cgroup below it; fd is rel opened for reading (the
+ * walk's, closed here). workload: the workload rel belongs to; top: rel is
+ * the workloads directory (its children are workloads, itself is not
+ * polled). A directory that vanished meanwhile is no error, and one across
+ * a mount (a group bound into the tree from elsewhere) is not below the
+ * root: both are left out. */
+static int walk(struct poller *p, int fd, const char *rel, const char *workload, bool top, unsigned depth)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd, r = 0;
+	int r = 0;
 
 	if (!top) {
 		r = add_found(p, rel, workload, workload && depth == 1);
-		if (r < 0)
-			return r;
+		if (r < 0 || depth >= POLLER_MAX_DEPTH || unchanged_below(p, rel)) {
+			close(fd);
+			return r < 0 || depth >= POLLER_MAX_DEPTH ? r : add_known_below(p, rel);
+		}
 	}
-	if (depth >= POLLER_MAX_DEPTH)
-		return 0;
-	fd = openat(p->a->root_fd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 	d = fdopendir(fd);
 	if (!d) {
+		r = -errno;
 		close(fd);
-		return -errno;
+		return r;
 	}
 	while (r == 0 && (de = readdir(d))) {
 		char child[4096];
+		int cfd;
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		if ((size_t)snprintf(child, sizeof(child), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) >=
 		    sizeof(child))
 			continue; /* deeper than any id the API takes */
-		r = walk(p, child, top ? de->d_name : workload, false, depth + 1);
+		r = cg_open_dir(dirfd(d), de->d_name, &cfd);
+		if (r == -ENOENT || r == -ENOTDIR || r == -EXDEV) {
+			r = 0;
+			continue;
+		}
+		if (r == 0)
+			r = walk(p, cfd, child, top ? de->d_name : workload, false, depth + 1);
 	}
 	closedir(d);
 	return r;
+}
+
+/* walk from a path below the cgroup root. */
+static int walk_root(struct poller *p, const char *rel, bool top)
+{
+	int fd, r = cg_open_dir(p->a->root_fd, rel[0] ? rel : ".", &fd);
+
+	if (r == -ENOENT || r == -ENOTDIR || r == -EXDEV)
+		return 0;
+	return r < 0 ? r : walk(p, fd, rel, NULL, top, 0);
 }
 
 static int cmp_found(const void *x, const void *y)
@@ -156,25 +246,37 @@ static int discover(struct poller *p)
 {
 	struct agent *a = p->a;
 	char rel[4096];
+	struct found *spare = p->pf;
+	size_t cap = p->cappf;
 	int r;
 
-	for (size_t i = 0; i < p->nf; i++)
-		found_free(&p->f[i]);
+	/* The last walk's list becomes the previous one. */
+	for (size_t i = 0; i < p->npf; i++)
+		found_free(&p->pf[i]);
+	p->pf = p->f;
+	p->npf = p->nf;
+	p->cappf = p->capf;
+	p->f = spare;
+	p->capf = cap;
 	p->nf = 0;
 	p->skipped = 0;
+	p->full = p->rewalk || p->since_full++ % POLLER_FULL_WALK == 0;
+	p->rewalk = false;
 	snprintf(rel, sizeof(rel), "%s%sworkloads", a->base_path + 1, a->base_path[1] ? "/" : "");
-	r = walk(p, rel, NULL, true, 0);
+	r = walk_root(p, rel, true);
 	pthread_mutex_lock(&a->reload_lock);
 	for (size_t i = 0; r == 0 && i < a->cfg.watch.n; i++) {
 		size_t n = strlen(a->cfg.watch.v[i]);
 		while (n > 0 && a->cfg.watch.v[i][n - 1] == '/')
 			n--;
 		snprintf(rel, sizeof(rel), "%.*s", (int)n, a->cfg.watch.v[i]);
-		r = walk(p, rel, NULL, false, 0);
+		r = walk_root(p, rel, false);
 	}
 	pthread_mutex_unlock(&a->reload_lock);
-	if (r < 0)
+	if (r < 0) {
+		p->rewalk = true; /* this list is partial and unsorted: not one to go by */
 		return r;
+	}
 	if (p->nf > 1)
 		qsort(p->f, p->nf, sizeof(*p->f), cmp_found);
 	/* A watch root may contain the workloads or another root: keep the
@@ -282,6 +384,16 @@ static const struct found *found_of(const struct poller *p, const char *rel)
 	return p->nf ? bsearch(rel, p->f, p->nf, sizeof(*p->f), cmp_key_found) : NULL;
 }
 
+static int cmp_key_target(const void *key, const void *t)
+{
+	return strcmp(key, ((const struct target *)t)->rel);
+}
+
+static const struct target *target_of(const struct poller *p, const char *rel)
+{
+	return p->nt ? bsearch(rel, p->t, p->nt, sizeof(*p->t), cmp_key_target) : NULL;
+}
+
 /* Names every device the snapshot's io.stat lists, from the cache or /sys
  * (a device added since shows once looked up). */
 static int learn_devices(struct poller *p, const struct snapshot *s)
@@ -351,8 +463,10 @@ static int read_target(struct poller *p, struct target *t, struct sample *ret)
 
 	if (!t->s) {
 		r = sampler_open(p->a->root_fd, rel, &fresh);
-		if (r < 0)
+		if (r < 0) {
+			p->rewalk = true;
 			return -ENOENT;
+		}
 		r = sampler_read(fresh, SAMPLE_ALL, ret);
 		sampler_free(fresh);
 		return r == -ENODEV ? -ENOENT : r;
@@ -368,7 +482,9 @@ static int read_target(struct poller *p, struct target *t, struct sample *ret)
 		return r;
 	/* Removed since the walk, or removed and made again under the same
 	 * path (a workload deleted and created anew, a service restarted):
-	 * the open files are the dead cgroup's, so open the path afresh. */
+	 * the open files are the dead cgroup's, so open the path afresh. The
+	 * counts of cgroup.stat may not have moved: the next walk reads all. */
+	p->rewalk = true;
 	if (sampler_open(p->a->root_fd, rel, &fresh) < 0)
 		return -ENOENT;
 	sampler_free(t->s);
@@ -574,6 +690,9 @@ void poller_stop(struct poller *p)
 	for (size_t i = 0; i < p->nf; i++)
 		found_free(&p->f[i]);
 	free(p->f);
+	for (size_t i = 0; i < p->npf; i++)
+		found_free(&p->pf[i]);
+	free(p->pf);
 	free(p->dev);
 	sampler_free(p->host);
 	if (p->proc_fd >= 0)

@@ -253,6 +253,25 @@ int sampler_read(struct sampler *s, uint64_t mask, struct sample *ret)
 	return read_into(s, cgroup_names, mask, cgroup_members, &ret->present, ret->err, cgroup_parse, ret);
 }
 
+int sampler_pread(struct sampler *s, enum sample_file f, char *buf, size_t size, size_t *ret_len)
+{
+	ssize_t n;
+
+	if (s->names != cgroup_names || (unsigned)f >= s->n)
+		return -EINVAL;
+	if (s->fd[f] < 0)
+		return -ENOENT;
+	do
+		n = pread(s->fd[f], buf, size, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	if ((size_t)n == size)
+		return -E2BIG; /* maybe cut */
+	*ret_len = (size_t)n;
+	return 0;
+}
+
 int sampler_host_read(struct sampler *s, struct sample_host *ret)
 {
 	return read_into(s, host_names, SAMPLE_HOST_ALL, host_members, &ret->present, ret->err, host_parse,

@@ -118,6 +118,12 @@ int sampler_open(int root_fd, const char *rel_path, struct sampler **ret);
  * disabled) is closed and absent until sampler_reopen finds it again. */
 int sampler_read(struct sampler *s, uint64_t mask, struct sample *ret);
 
+/* The bytes of one file as they are now, for a look between full reads (the
+ * poller's walk reads cgroup.stat so): 0 and *ret_len; -ENOENT if the file
+ * is absent, -ENODEV if the cgroup is gone, -E2BIG if size cannot hold it,
+ * -EINVAL for a host sampler. */
+int sampler_pread(struct sampler *s, enum sample_file f, char *buf, size_t size, size_t *ret_len);
+
 /* Opens the files that are absent now (a controller was enabled since):
  * how many were opened, or -errno as sampler_open. */
 int sampler_reopen(struct sampler *s);

@@ -237,6 +237,45 @@ after_deadline() {
 	rmdir $CG/$W/again
 }
 
+# seen_within SECONDS ID: ID is served within SECONDS; prints how long it took.
+seen_within() {
+	local t0=$SECONDS
+	while ((SECONDS - t0 <= $1)); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$2")" = 200 ] &&
+			{ echo "# $2 served after <= $((SECONDS - t0 + 1)) s" >&3; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+
+@test "the walk skips unchanged subtrees, yet finds one removed and another made in one interval; no bind mount" {
+	mkdir -p $CG/$W/ren/a $CG/$W/ren/keep
+	seen_within 3 $W/ren/a
+	# Same count of descendants as before: the removed one's failed read
+	# is what sends the walk down again.
+	rmdir $CG/$W/ren/a
+	mkdir $CG/$W/ren/b
+	seen_within 4 $W/ren/b
+	# cgroup v2 refuses renames, so a count and a failed read see every
+	# change (the full walk every 10 rounds is a net behind them).
+	! mv $CG/$W/ren/b $CG/$W/ren/c 2>/dev/null
+	# A group bound in from outside the watch root is not below it.
+	mkdir -p $CG/cgw-poll-outside $CG/$W/ren/bound
+	mount --bind $CG/cgw-poll-outside $CG/$W/ren/bound
+	# Gone by the next full walk at the latest (the directory under the
+	# mount may have been seen before it).
+	for _ in $(seq 1 65); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/ren/bound")" = 404 ] && break
+		sleep 0.2
+	done
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/ren/bound")" = 404 ]
+	sleep 2.5
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CGW_PORT/api/v1/cgroups/$W/ren/bound")" = 404 ]
+	umount $CG/$W/ren/bound # not busy: the poller holds nothing in it
+	seen_within 3 $W/ren/bound
+	rmdir $CG/$W/ren/bound $CG/$W/ren/b $CG/$W/ren/keep $CG/$W/ren $CG/cgw-poll-outside
+}
+
 @test "GET /api/v1/cgroups: a workload is managed and named; ?id= and bad ids answer clear errors" {
 	req POST /api/v1/workloads '{"name":"polled","command":["/bin/sleep","1000"],"namespaces":[]}'
 	[ "$code" = 201 ] || { echo "$body"; false; }

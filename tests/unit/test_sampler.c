@@ -127,6 +127,33 @@ static void test_mask(void **state)
 	assert_null(sampler_file_name(SAMPLE_FILES));
 }
 
+static void test_pread(void **state)
+{
+	char buf[256], tiny[8];
+	struct sampler *s, *h;
+	size_t len;
+	int root = linux_fd(), proc;
+
+	assert_int_equal(sampler_open(root, "cgroup/cgw/load", &s), 0);
+	assert_int_equal(sampler_pread(s, SAMPLE_CGROUP_STAT, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, strlen("nr_descendants 0\nnr_dying_descendants 0\n"));
+	assert_memory_equal(buf, "nr_descendants 0\nnr_dying_descendants 0\n", len);
+	/* too small a buffer: never a cut file */
+	len = 99;
+	assert_int_equal(sampler_pread(s, SAMPLE_CGROUP_STAT, tiny, sizeof(tiny), &len), -E2BIG);
+	assert_int_equal(len, 99);
+	assert_int_equal(sampler_pread(s, SAMPLE_IRQ_PRESSURE, buf, sizeof(buf), &len), -ENOENT);
+	assert_int_equal(sampler_pread(s, SAMPLE_FILES, buf, sizeof(buf), &len), -EINVAL);
+	sampler_free(s);
+	proc = openat(root, "proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(proc >= 0);
+	assert_int_equal(sampler_host_open(proc, &h), 0);
+	assert_int_equal(sampler_pread(h, SAMPLE_CGROUP_STAT, buf, sizeof(buf), &len), -EINVAL);
+	sampler_free(h);
+	close(proc);
+	close(root);
+}
+
 static void test_open_errors(void **state)
 {
 	struct sampler *s = NULL;
@@ -362,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_absent),
 		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_pread),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_reread, make_tmp, remove_tmp),
 		cmocka_unit_test(test_host),
