@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,17 +52,100 @@ int cg_path_valid(const char *rel)
 	}
 }
 
+/* The mount fd is on: statx's mount id (5.8), else the device (which does
+ * not tell a bind mount of the same filesystem apart). */
+static int mount_of(int fd, uint64_t *ret)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return -errno;
+	*ret = stx.stx_mask & STATX_MNT_ID ? stx.stx_mnt_id
+					   : UINT64_C(1) << 63 | (uint64_t)stx.stx_dev_major << 32 | stx.stx_dev_minor;
+	return 0;
+}
+
+/* openat2's rules by hand, for kernels before 5.6 (and valgrind, which
+ * does not know the call): one component at a time, never "..", no
+ * symlink followed (O_NOFOLLOW), and every step on dir_fd's mount. */
+static int open_stepwise(int dir_fd, const char *rel, uint64_t flags, int *ret_fd)
+{
+	uint64_t mnt, m;
+	const char *p = rel;
+	int cur = dir_fd, r;
+
+	if (rel[0] == '/')
+		return -EXDEV; /* as openat2 answers: not below dir_fd */
+	r = mount_of(dir_fd, &mnt);
+	if (r < 0)
+		return r;
+	for (;;) {
+		char comp[256];
+		size_t n = strcspn(p, "/");
+		bool last = p[n] == '\0';
+		int fd;
+
+		if (n >= sizeof(comp)) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (n == 0 || strcmp(comp, ".") == 0) {
+			if (!last) {
+				p += n + 1;
+				continue;
+			}
+			strcpy(comp, ".");
+		}
+		if (strcmp(comp, "..") == 0) {
+			r = -EXDEV; /* what openat2 answers for a way out */
+			break;
+		}
+		do
+			fd = openat(cur, comp, (int)(last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0) {
+			r = -errno;
+			break;
+		}
+		r = mount_of(fd, &m);
+		if (r == 0 && m != mnt)
+			r = -EXDEV;
+		if (cur != dir_fd)
+			close(cur);
+		cur = fd;
+		if (r < 0 || last)
+			break;
+		p += n + 1;
+	}
+	if (r < 0) {
+		if (cur != dir_fd)
+			close(cur);
+		return r;
+	}
+	*ret_fd = cur;
+	return 0;
+}
+
 static int open_beneath(int dir_fd, const char *rel, uint64_t flags, int *ret_fd)
 {
+	static bool no_openat2;
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
 	long fd;
 
+	if (__atomic_load_n(&no_openat2, __ATOMIC_RELAXED))
+		return open_stepwise(dir_fd, rel, flags, ret_fd);
 	do
 		fd = syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
 	while (fd < 0 && errno == EINTR);
+	if (fd < 0 && errno == ENOSYS) {
+		__atomic_store_n(&no_openat2, true, __ATOMIC_RELAXED);
+		return open_stepwise(dir_fd, rel, flags, ret_fd);
+	}
 	if (fd < 0)
 		return -errno;
 	*ret_fd = (int)fd;

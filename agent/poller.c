@@ -303,6 +303,18 @@ static int discover(struct poller *p)
 	return 0;
 }
 
+/* A sampler of rel, found by the rules of the walk (not across a mount). */
+static int open_sampler(struct poller *p, const char *rel, struct sampler **ret)
+{
+	int fd, r = cg_open(p->a->root_fd, rel[0] ? rel : ".", &fd);
+
+	if (r < 0)
+		return r == -EXDEV ? -ENOENT : r;
+	r = sampler_open(fd, ".", ret);
+	close(fd);
+	return r;
+}
+
 /* A sampler kept open for t, while the budget allows (else t->s stays NULL
  * and each round opens the files for its read). */
 static void keep(struct poller *p, struct target *t)
@@ -311,7 +323,7 @@ static void keep(struct poller *p, struct target *t)
 
 	if (p->kept >= p->keep_max)
 		return;
-	r = sampler_open(p->a->root_fd, t->rel[0] ? t->rel : ".", &t->s);
+	r = open_sampler(p, t->rel, &t->s);
 	if (r == 0) {
 		p->kept++;
 		return;
@@ -457,12 +469,11 @@ static uint64_t interval_ms(struct poller *p)
  * the budget, cannot be opened this round); or -errno. */
 static int read_target(struct poller *p, struct target *t, struct sample *ret)
 {
-	const char *rel = t->rel[0] ? t->rel : ".";
 	struct sampler *fresh;
 	int r;
 
 	if (!t->s) {
-		r = sampler_open(p->a->root_fd, rel, &fresh);
+		r = open_sampler(p, t->rel, &fresh);
 		if (r < 0) {
 			p->rewalk = true;
 			return -ENOENT;
@@ -485,7 +496,7 @@ static int read_target(struct poller *p, struct target *t, struct sample *ret)
 	 * the open files are the dead cgroup's, so open the path afresh. The
 	 * counts of cgroup.stat may not have moved: the next walk reads all. */
 	p->rewalk = true;
-	if (sampler_open(p->a->root_fd, rel, &fresh) < 0)
+	if (open_sampler(p, t->rel, &fresh) < 0)
 		return -ENOENT;
 	sampler_free(t->s);
 	t->s = fresh;
