@@ -149,16 +149,34 @@ def sampler(t0):
         stop.wait(10)
 
 
+def quiet_fds():
+    """The agent's descriptors with the watched tree at rest: its poller
+    holds each polled cgroup's files open, so the count follows the churned
+    cgroups; three poll rounds let it catch up."""
+    time.sleep(3.5)
+    return proc_sample()[1]
+
+
 def main():
     t0 = time.monotonic()
-    threads = [threading.Thread(target=f, daemon=True) for f in (scraper, churner)]
-    threads.append(threading.Thread(target=sampler, args=(t0,), daemon=True))
+    threads = [threading.Thread(target=scraper, daemon=True),
+               threading.Thread(target=sampler, args=(t0,), daemon=True)]
     for t in threads:
         t.start()
-    stop.wait(SECONDS)
+    # Scrapes alone for ten seconds, then the count at rest before any churn.
+    stop.wait(10)
+    fds_base = quiet_fds()
+    threads.append(threading.Thread(target=churner, daemon=True))
+    threads[-1].start()
+    stop.wait(SECONDS - 10)
     stop.set()
     for t in threads:
         t.join(15)
+    # The tree back as it was (the churned cgroups gone), then at rest again.
+    for d in os.listdir(WATCH):
+        if d.startswith("churn-"):
+            os.rmdir(os.path.join(WATCH, d))
+    fds_rest = quiet_fds()
     rss, fds, thr = proc_sample()
     samples.append((round(time.monotonic() - t0), rss, fds, thr))
     # Baselines after a minute of warm-up (first-use allocations, caches).
@@ -180,6 +198,8 @@ def main():
         "rss_kib_end": rss,
         "rss_growth_pct": round(100.0 * (rss - warm[0][1]) / warm[0][1], 2),
         "rss_kib_max": max(s[1] for s in samples),
+        "fds_base": fds_base,
+        "fds_rest": fds_rest,
         "fds_warm": warm[0][2],
         "fds_end": fds,
         "fds_min": min(s[2] for s in warm),
