@@ -35,6 +35,6 @@ teardown() {
 	run env CGW_LIVE_CGROUP="$LIVE" CMOCKA_MESSAGE_OUTPUT=TAP "build/$V/unit/test_sampler"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ $output == *"ok 7 - test_live"* ]]
+	grep -qE "^ok [0-9]+ - test_live$" <<<"$output" # it ran, and passed (not skipped)
 	[[ $output != *"not ok"* ]]
 }
