@@ -93,6 +93,13 @@ static void found_free(struct found *f)
 	free(f->workload);
 }
 
+static void found_clear(struct found *f, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		found_free(&f[i]);
+	*n = 0;
+}
+
 static int add_found(struct poller *p, const char *rel, const char *workload, bool managed)
 {
 	struct found *f;
@@ -157,23 +164,24 @@ static size_t known_below(const struct poller *p, const char *rel, size_t *ret_f
  * nothing was made or removed below it. Made and removed within one
  * interval keeps the count, but the removed one's read fails, and that asks
  * for a full walk (p->rewalk). */
-static bool unchanged_below(const struct poller *p, const char *rel)
+static bool unchanged_below(const struct poller *p, const char *rel, size_t *ret_first, size_t *ret_n)
 {
 	const struct target *t;
 	struct cgroup_stat cs;
 	char buf[256];
-	size_t len, first;
+	size_t len;
 
 	if (p->full || !(t = target_of(p, rel)) || !t->s ||
 	    sampler_pread(t->s, SAMPLE_CGROUP_STAT, buf, sizeof(buf), &len) < 0 ||
 	    cgroup_stat_parse(buf, len, &cs) < 0 || !FLAT_HAS(cs.has, CGROUP_STAT_nr_descendants))
 		return false;
-	return cs.nr_descendants == known_below(p, rel, &first);
+	*ret_n = known_below(p, rel, ret_first);
+	return cs.nr_descendants == *ret_n;
 }
 
-static int add_known_below(struct poller *p, const char *rel)
+/* Carries n of the last walk's cgroups, from p->pf[first], into this one. */
+static int add_known(struct poller *p, size_t first, size_t n)
 {
-	size_t first, n = known_below(p, rel, &first);
 	int r = 0;
 
 	for (size_t i = first; r == 0 && i < first + n; i++)
@@ -181,12 +189,18 @@ static int add_known_below(struct poller *p, const char *rel)
 	return r;
 }
 
+/* An open of a directory the walk leaves out: gone meanwhile, not a
+ * directory, or across a mount (a group bound in from elsewhere is not
+ * below the root). */
+static bool left_out(int r)
+{
+	return r == -ENOENT || r == -ENOTDIR || r == -EXDEV;
+}
+
 /* Adds rel and every cgroup below it; fd is rel opened for reading (the
  * walk's, closed here). workload: the workload rel belongs to; top: rel is
  * the workloads directory (its children are workloads, itself is not
- * polled). A directory that vanished meanwhile is no error, and one across
- * a mount (a group bound into the tree from elsewhere) is not below the
- * root: both are left out. */
+ * polled). Directories left_out are no error. */
 static int walk(struct poller *p, int fd, const char *rel, const char *workload, bool top, unsigned depth)
 {
 	struct dirent *de;
@@ -194,10 +208,15 @@ static int walk(struct poller *p, int fd, const char *rel, const char *workload,
 	int r = 0;
 
 	if (!top) {
+		size_t first, n;
 		r = add_found(p, rel, workload, workload && depth == 1);
-		if (r < 0 || depth >= POLLER_MAX_DEPTH || unchanged_below(p, rel)) {
+		if (r < 0 || depth >= POLLER_MAX_DEPTH) {
 			close(fd);
-			return r < 0 || depth >= POLLER_MAX_DEPTH ? r : add_known_below(p, rel);
+			return r;
+		}
+		if (unchanged_below(p, rel, &first, &n)) {
+			close(fd);
+			return add_known(p, first, n);
 		}
 	}
 	d = fdopendir(fd);
@@ -215,7 +234,7 @@ static int walk(struct poller *p, int fd, const char *rel, const char *workload,
 		    sizeof(child))
 			continue; /* deeper than any id the API takes */
 		r = cg_open_dir(dirfd(d), de->d_name, &cfd);
-		if (r == -ENOENT || r == -ENOTDIR || r == -EXDEV) {
+		if (left_out(r)) {
 			r = 0;
 			continue;
 		}
@@ -231,7 +250,7 @@ static int walk_root(struct poller *p, const char *rel, bool top)
 {
 	int fd, r = cg_open_dir(p->a->root_fd, rel[0] ? rel : ".", &fd);
 
-	if (r == -ENOENT || r == -ENOTDIR || r == -EXDEV)
+	if (left_out(r))
 		return 0;
 	return r < 0 ? r : walk(p, fd, rel, NULL, top, 0);
 }
@@ -251,8 +270,7 @@ static int discover(struct poller *p)
 	int r;
 
 	/* The last walk's list becomes the previous one. */
-	for (size_t i = 0; i < p->npf; i++)
-		found_free(&p->pf[i]);
+	found_clear(p->pf, &p->npf);
 	p->pf = p->f;
 	p->npf = p->nf;
 	p->cappf = p->capf;
@@ -328,7 +346,6 @@ static void keep(struct poller *p, struct target *t)
 		p->kept++;
 		return;
 	}
-	t->s = NULL;
 	if ((r == -EMFILE || r == -ENFILE) && !p->emfile_logged) {
 		log_warn("poller: out of descriptors at %zu cgroups kept open: raise the limit of open files", p->kept);
 		p->emfile_logged = true;
@@ -472,36 +489,36 @@ static int read_target(struct poller *p, struct target *t, struct sample *ret)
 	struct sampler *fresh;
 	int r;
 
-	if (!t->s) {
-		r = open_sampler(p, t->rel, &fresh);
-		if (r < 0) {
-			p->rewalk = true;
-			return -ENOENT;
+	if (t->s) {
+		/* Files absent now may appear when a controller is enabled:
+		 * look again now and then, not every round. */
+		if (++t->misses >= 10) {
+			t->misses = 0;
+			sampler_reopen(t->s);
 		}
-		r = sampler_read(fresh, SAMPLE_ALL, ret);
-		sampler_free(fresh);
-		return r == -ENODEV ? -ENOENT : r;
+		r = sampler_read(t->s, SAMPLE_ALL, ret);
+		if (r != -ENOENT && r != -ENODEV)
+			return r;
+		/* Removed since the walk, or removed and made again under the
+		 * same path (a workload deleted and created anew, a service
+		 * restarted): the open files are the dead cgroup's, so open
+		 * the path afresh. The counts of cgroup.stat may not have
+		 * moved: the next walk reads all. */
+		p->rewalk = true;
 	}
-	/* Files absent now may appear when a controller is enabled: look
-	 * again now and then, not every round. */
-	if (++t->misses >= 10) {
-		t->misses = 0;
-		sampler_reopen(t->s);
-	}
-	r = sampler_read(t->s, SAMPLE_ALL, ret);
-	if (r != -ENOENT && r != -ENODEV)
-		return r;
-	/* Removed since the walk, or removed and made again under the same
-	 * path (a workload deleted and created anew, a service restarted):
-	 * the open files are the dead cgroup's, so open the path afresh. The
-	 * counts of cgroup.stat may not have moved: the next walk reads all. */
-	p->rewalk = true;
-	if (open_sampler(p, t->rel, &fresh) < 0)
+	/* Afresh, or (past the budget) as every round. */
+	if (open_sampler(p, t->rel, &fresh) < 0) {
+		p->rewalk = true;
 		return -ENOENT;
-	sampler_free(t->s);
-	t->s = fresh;
-	t->misses = 0;
-	r = sampler_read(t->s, SAMPLE_ALL, ret);
+	}
+	r = sampler_read(fresh, SAMPLE_ALL, ret);
+	if (t->s) {
+		sampler_free(t->s);
+		t->s = fresh;
+		t->misses = 0;
+	} else {
+		sampler_free(fresh);
+	}
 	return r == -ENODEV ? -ENOENT : r;
 }
 
@@ -623,7 +640,6 @@ static void *poller_main(void *arg)
 	return NULL;
 }
 
-/* Each cgroup takes up to SAMPLE_FILES descriptors: take the hard limit. */
 /* Raises the open files limit to its hard limit and returns how many
  * samplers may stay open: what the limit leaves after room for all else the
  * agent holds at its own limits (--max-connections, the proxied
@@ -693,16 +709,12 @@ void poller_stop(struct poller *p)
 		pthread_join(p->thread, NULL);
 	}
 	snapshot_unref(p->cur);
-	for (size_t i = 0; i < p->nt; i++) {
-		sampler_free(p->t[i].s);
-		free(p->t[i].rel);
-	}
+	for (size_t i = 0; i < p->nt; i++)
+		target_free(p, &p->t[i]);
 	free(p->t);
-	for (size_t i = 0; i < p->nf; i++)
-		found_free(&p->f[i]);
+	found_clear(p->f, &p->nf);
 	free(p->f);
-	for (size_t i = 0; i < p->npf; i++)
-		found_free(&p->pf[i]);
+	found_clear(p->pf, &p->npf);
 	free(p->pf);
 	free(p->dev);
 	sampler_free(p->host);
