@@ -247,14 +247,13 @@ static void response_release(struct response *rs)
 {
 	cJSON_Delete(rs->json);
 	rs->json = NULL;
-	if (rs->static_body)
-		;
-	else if (rs->body_free)
-		rs->body_free(rs->body_free_cls);
-	else
+	if (!rs->static_body)
 		free(rs->body);
 	rs->body = NULL;
-	rs->body_free = NULL;
+	if (rs->head_free)
+		rs->head_free(rs->head_cls);
+	rs->head = NULL;
+	rs->head_free = NULL;
 	if (rs->stream)
 		stream_free(rs->stream);
 	rs->stream = NULL;
@@ -315,6 +314,46 @@ void http_complete(struct http_deferred *d, int code, const struct err *e, struc
 
 /* ---- responses ------------------------------------------------------- */
 
+/* A body sent after a head (struct response): what to release once MHD is
+ * done with both. */
+struct two_parts {
+	char *body;
+	void (*head_free)(void *cls);
+	void *head_cls;
+};
+
+static void two_parts_free(void *cls)
+{
+	struct two_parts *t = cls;
+
+	free(t->body);
+	if (t->head_free)
+		t->head_free(t->head_cls);
+	free(t);
+}
+
+/* The MHD response of rs's head and body (sent as they are, with writev),
+ * which then owns them; NULL on failure, rs untouched. */
+static struct MHD_Response *response_two_parts(struct response *rs)
+{
+	const struct MHD_IoVec iov[2] = {{rs->head, rs->head_len}, {rs->body, rs->body_len}};
+	struct two_parts *t = malloc(sizeof(*t));
+	struct MHD_Response *r;
+
+	if (!t)
+		return NULL;
+	*t = (struct two_parts){rs->body, rs->head_free, rs->head_cls};
+	r = MHD_create_response_from_iovec(iov, rs->body_len ? 2 : 1, two_parts_free, t);
+	if (!r) {
+		free(t);
+		return NULL;
+	}
+	rs->body = NULL;
+	rs->head = NULL;
+	rs->head_free = NULL;
+	return r;
+}
+
 
 static enum MHD_Result queue_response(struct conn *c, struct response *rs)
 {
@@ -346,11 +385,10 @@ static enum MHD_Result queue_response(struct conn *c, struct response *rs)
 		}
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, json_type);
 	} else {
-		if (rs->static_body)
+		if (rs->head)
+			r = response_two_parts(rs);
+		else if (rs->static_body)
 			r = MHD_create_response_from_buffer(rs->body_len, rs->body, MHD_RESPMEM_PERSISTENT);
-		else if (rs->body_free)
-			r = MHD_create_response_from_buffer_with_free_callback_cls(rs->body_len, rs->body,
-										   rs->body_free, rs->body_free_cls);
 		else
 			r = MHD_create_response_from_buffer(rs->body_len, rs->body ? rs->body : (char *)"",
 							    rs->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);

@@ -31,15 +31,20 @@ struct request {
 	struct err err;     /* filled by a handler that returns -errno */
 };
 
-/* What a handler answers. Exactly one of json / body / stream is used. */
+/* What a handler answers. Exactly one of json / body / stream is used
+ * (body alone, or after a head). */
 struct response {
 	unsigned status;          /* 200 if left 0 */
 	struct cJSON *json;       /* rendered, then freed by http */
-	char *body;               /* raw bytes, free()d by http unless body_free is set */
+	char *body;               /* raw bytes, free()d by http unless static_body */
 	size_t body_len;
-	void (*body_free)(void *cls); /* for bodies owned elsewhere (a snapshot's text) */
-	void *body_free_cls;
 	bool static_body;         /* body is static data: neither copied nor freed */
+	/* Bytes owned elsewhere sent ahead of body, not copied (a snapshot's
+	 * /metrics text: megabytes a scrape); head_free(head_cls) once sent. */
+	const char *head;
+	size_t head_len;
+	void (*head_free)(void *cls);
+	void *head_cls;
 	const char *content_type; /* default application/json */
 	const char *etag;
 	char location[256];       /* Location header if set */

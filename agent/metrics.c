@@ -340,27 +340,38 @@ void metrics_render_snapshot(const struct snapshot *snap, const uint64_t *bucket
 			  snap->poll_count, snap->poll_sum_us);
 }
 
+static void unref_snapshot(void *snap)
+{
+	snapshot_unref(snap);
+}
+
 int metrics_handle(struct request *rq, struct response *rs)
 {
+	struct snapshot *snap = rq->agent->poller ? poller_get(rq->agent->poller) : NULL;
 	struct buf b = BUF_INIT;
+	const char *text = NULL;
+	size_t len = 0;
+	int r = snap ? snapshot_metrics(snap, &text, &len) : 0;
 
-	if (rq->agent->poller) {
-		struct snapshot *snap = poller_get(rq->agent->poller);
-		const char *text;
-		size_t len;
-		int r = snap ? snapshot_metrics(snap, &text, &len) : 0;
-		if (snap && r == 0)
-			buf_append(&b, text, len);
-		snapshot_unref(snap);
-		if (r < 0) {
-			buf_free(&b);
-			return r;
-		}
+	if (r == 0) {
+		events_render_metrics(rq->agent->events, &b);
+		rs->body = buf_steal(&b, &rs->body_len);
+		if (!rs->body)
+			r = -ENOMEM;
 	}
-	events_render_metrics(rq->agent->events, &b);
-	rs->body = buf_steal(&b, &rs->body_len);
-	if (!rs->body)
-		return -ENOMEM;
+	if (r < 0) {
+		snapshot_unref(snap);
+		return r;
+	}
+	/* The snapshot's text goes out as it is (megabytes at 1000 cgroups,
+	 * rendered once per poll), the live counters of the events after it;
+	 * the snapshot is held until the response is sent. */
+	if (snap) {
+		rs->head = text;
+		rs->head_len = len;
+		rs->head_free = unref_snapshot;
+		rs->head_cls = snap;
+	}
 	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	rs->no_store = true;
 	return 0;

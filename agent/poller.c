@@ -60,6 +60,10 @@ struct poller {
 	pthread_cond_t wake;
 	bool stop;
 	struct snapshot *cur;
+	/* The snapshot before cur, with the poller's reference: once no
+	 * reader holds it, the next round writes into its memory (see
+	 * snapshot_take). */
+	struct snapshot *spare;
 
 	/* The poller thread's own. */
 	struct target *t;
@@ -451,16 +455,23 @@ static int learn_devices(struct poller *p, const struct snapshot *s)
 	return 0;
 }
 
-static void snapshot_free(struct snapshot *s)
+/* What a snapshot holds for one round only: its cgroups' names, the
+ * device names. */
+static void snapshot_clear(struct snapshot *s)
 {
-	if (!s)
-		return;
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->cg[i].id);
 		free(s->cg[i].workload);
 	}
-	free(s->cg);
 	free(s->dev);
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	if (!s)
+		return;
+	snapshot_clear(s);
+	free(s->cg);
 	free(s->metrics);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -480,6 +491,46 @@ static uint64_t interval_ms(struct poller *p)
 	ms = p->a->cfg.poll_interval_ms;
 	pthread_mutex_unlock(&p->a->reload_lock);
 	return ms ? ms : 1000;
+}
+
+/* An empty snapshot with room for n cgroups. The spare one (the snapshot
+ * before the current one) when no reader holds it any more: its cgroups'
+ * samples and its /metrics buffer are written again. A new snapshot of
+ * 1000 cgroups is 10 MB of fresh pages each round, and faulting them in
+ * cost a poll more than parsing every file (and its /metrics text 3 MB
+ * more on the first scrape). Else (a scrape still holds it) a new one. */
+static struct snapshot *snapshot_take(struct poller *p, size_t n)
+{
+	struct snapshot *s = p->spare;
+
+	p->spare = NULL;
+	/* Only cur is handed out, so no reader can take the spare: its count
+	 * only falls, and 1 is the poller's alone. */
+	if (s && __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) == 1) {
+		struct snapshot keep = *s;
+
+		snapshot_clear(s);
+		pthread_mutex_destroy(&s->lock);
+		*s = (struct snapshot){
+			.cg = keep.cg, .cap = keep.cap, .metrics = keep.metrics, .metrics_cap = keep.metrics_cap};
+	} else {
+		snapshot_unref(s);
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return NULL;
+	}
+	s->refs = 1;
+	pthread_mutex_init(&s->lock, NULL);
+	if (n > s->cap) {
+		struct snap_cgroup *cg = realloc(s->cg, n * sizeof(*cg));
+		if (!cg) {
+			snapshot_free(s);
+			return NULL;
+		}
+		s->cg = cg;
+		s->cap = n;
+	}
+	return s;
 }
 
 /* Reads t's files into *ret: 0; -ENOENT when the cgroup is gone (or, past
@@ -526,27 +577,23 @@ static int read_target(struct poller *p, struct target *t, struct sample *ret)
 static int poll_round(struct poller *p)
 {
 	uint64_t t0 = now_us(CLOCK_MONOTONIC);
-	struct snapshot *s = calloc(1, sizeof(*s)), *old;
+	int64_t time_ms = (int64_t)(now_us(CLOCK_REALTIME) / 1000);
+	struct snapshot *s;
 	size_t n = 0;
 	int r;
 
-	if (!s)
-		return -ENOMEM;
-	s->time_ms = (int64_t)(now_us(CLOCK_REALTIME) / 1000);
-	s->interval_ms = interval_ms(p);
-	s->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	s->clk_tck = sysconf(_SC_CLK_TCK);
-	s->refs = 1;
-	pthread_mutex_init(&s->lock, NULL);
 	r = discover(p);
 	if (r == 0)
 		r = sync_targets(p);
-	if (r == 0 && p->nt && !(s->cg = calloc(p->nt, sizeof(*s->cg))))
-		r = -ENOMEM;
-	if (r < 0) {
-		snapshot_free(s);
+	if (r < 0)
 		return r;
-	}
+	s = snapshot_take(p, p->nt);
+	if (!s)
+		return -ENOMEM;
+	s->time_ms = time_ms;
+	s->interval_ms = interval_ms(p);
+	s->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	s->clk_tck = sysconf(_SC_CLK_TCK);
 	s->has_host = p->host && sampler_host_read(p->host, &s->host) == 0;
 	for (size_t i = 0; i < p->nt; i++) {
 		struct target *t = &p->t[i];
@@ -558,14 +605,17 @@ static int poll_round(struct poller *p)
 		if (r == -ENOENT)
 			continue; /* gone: out of this snapshot, and of the next walk */
 		if (r < 0 || !(c->id = malloc(strlen(t->rel) + 2))) {
+			s->n = n;
 			snapshot_free(s);
 			return r < 0 ? r : -ENOMEM;
 		}
 		c->id[0] = '/';
 		strcpy(c->id + 1, t->rel);
 		c->managed = f && f->managed;
+		c->workload = NULL;
 		if (f && f->workload && !(c->workload = strdup(f->workload))) {
 			free(c->id);
+			s->n = n;
 			snapshot_free(s);
 			return -ENOMEM;
 		}
@@ -599,10 +649,9 @@ static int poll_round(struct poller *p)
 	s->seq = ++p->seq;
 
 	pthread_mutex_lock(&p->lock);
-	old = p->cur;
+	p->spare = p->cur; /* the poller's reference to it moves along */
 	p->cur = s;
 	pthread_mutex_unlock(&p->lock);
-	snapshot_unref(old);
 	return 0;
 }
 
@@ -709,6 +758,7 @@ void poller_stop(struct poller *p)
 		pthread_join(p->thread, NULL);
 	}
 	snapshot_unref(p->cur);
+	snapshot_unref(p->spare);
 	for (size_t i = 0; i < p->nt; i++)
 		target_free(p, &p->t[i]);
 	free(p->t);
@@ -767,12 +817,22 @@ int snapshot_metrics(struct snapshot *s, const char **ret, size_t *ret_len)
 	int r = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->metrics) {
-		struct buf b = BUF_INIT;
+	if (!s->rendered) {
+		/* Into the buffer a recycled snapshot brings, if any. */
+		struct buf b = {s->metrics, 0, s->metrics_cap, false};
+
 		metrics_render_snapshot(s, bucket_us, &b);
-		s->metrics = buf_steal(&b, &s->metrics_len);
-		if (!s->metrics)
+		if (buf_ok(&b)) {
+			s->metrics = b.data;
+			s->metrics_len = b.len;
+			s->metrics_cap = b.cap;
+			s->rendered = true;
+		} else {
+			buf_free(&b);
+			s->metrics = NULL;
+			s->metrics_cap = 0;
 			r = -ENOMEM;
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (r == 0) {

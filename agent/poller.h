@@ -50,7 +50,8 @@ struct snapshot {
 	bool has_host;
 	struct sample_host host;
 	size_t n;               /* cgroups, sorted by id */
-	struct snap_cgroup *cg;
+	struct snap_cgroup *cg; /* room for cap of them */
+	size_t cap;
 	size_t ndev;
 	struct snap_dev *dev;   /* names of the block devices the cgroups' io.stat lists */
 	uint64_t poll_buckets[POLLER_BUCKETS]; /* cgwarden_poll_duration_seconds so far */
@@ -58,11 +59,13 @@ struct snapshot {
 	uint64_t skipped;       /* cgroups left out past POLLER_MAX_CGROUPS */
 	uint64_t unkept;        /* cgroups past the descriptor budget, opened each round */
 	/* private: reference count and the /metrics text, rendered on the
-	 * first scrape of this snapshot and kept for the next ones */
+	 * first scrape of this snapshot and kept for the next ones (in a
+	 * buffer of metrics_cap bytes that outlives a recycling, see poller.c) */
 	int refs;
 	pthread_mutex_t lock;
+	bool rendered;
 	char *metrics;
-	size_t metrics_len;
+	size_t metrics_len, metrics_cap;
 };
 
 /* Starts the thread after a first round, so the first scrape has data. */

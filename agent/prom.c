@@ -8,23 +8,20 @@
 
 static void escape(struct buf *b, const char *s, bool quote)
 {
-	const char *run = s;
+	/* Label values are ids and names, almost never with a character to
+	 * escape: whole runs between those characters go in one append. */
+	const char *special = quote ? "\\\n\"" : "\\\n";
 
-	for (; *s; s++) {
-		const char *rep = NULL;
-		if (*s == '\\')
-			rep = "\\\\";
-		else if (*s == '\n')
-			rep = "\\n";
-		else if (quote && *s == '"')
-			rep = "\\\"";
-		if (!rep)
-			continue;
-		buf_append(b, run, (size_t)(s - run));
-		buf_puts(b, rep);
-		run = s + 1;
+	for (;;) {
+		size_t run = strcspn(s, special);
+
+		buf_append(b, s, run);
+		s += run;
+		if (!*s)
+			return;
+		buf_append(b, *s == '\\' ? "\\\\" : *s == '\n' ? "\\n" : "\\\"", 2);
+		s++;
 	}
-	buf_append(b, run, (size_t)(s - run));
 }
 
 void prom_escape_label(struct buf *b, const char *s)
@@ -51,39 +48,64 @@ static void head(struct buf *b, const char *name, const struct prom_label *label
 {
 	buf_puts(b, name);
 	if (labels && labels->name) {
-		buf_puts(b, "{");
+		buf_append(b, "{", 1);
 		for (const struct prom_label *l = labels; l->name; l++) {
 			if (l != labels)
-				buf_puts(b, ",");
+				buf_append(b, ",", 1);
 			buf_puts(b, l->name);
-			buf_puts(b, "=\"");
+			buf_append(b, "=\"", 2);
 			escape(b, l->value ? l->value : "", true);
-			buf_puts(b, "\"");
+			buf_append(b, "\"", 1);
 		}
-		buf_puts(b, "}");
+		buf_append(b, "}", 1);
 	}
-	buf_puts(b, " ");
+	buf_append(b, " ", 1);
+}
+
+/* v in decimal at out (at least 21 bytes), NUL-terminated; its length. A
+ * /metrics page at 1000 cgroups has some 43 000 numbers: snprintf was a
+ * third of rendering it. */
+static size_t u64_decimal(char *out, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	out[n] = '\0';
+	return n;
 }
 
 /* v / 10^scale as an exact decimal, trailing zeros trimmed: 1500000 / 10^6
- * is "1.5". */
-static void decimal(char *out, size_t len, uint64_t v, unsigned scale)
+ * is "1.5" (at most 20 digits, a point and 9 more: 31 bytes with the NUL). */
+static void decimal(char out[static 32], uint64_t v, unsigned scale)
 {
 	static const uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
 					 1000000000};
-	uint64_t d;
-	char frac[16];
-	int n;
+	uint64_t d, frac;
+	size_t n;
 
 	if (scale == 0 || scale > 9 || v % pow10[scale] == 0) {
-		snprintf(out, len, "%llu", (unsigned long long)(scale > 9 ? v : v / pow10[scale]));
+		u64_decimal(out, scale > 9 ? v : v / pow10[scale]);
 		return;
 	}
 	d = pow10[scale];
-	n = snprintf(frac, sizeof(frac), "%0*llu", (int)scale, (unsigned long long)(v % d));
-	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	snprintf(out, len, "%llu.%s", (unsigned long long)(v / d), frac);
+	n = u64_decimal(out, v / d);
+	out[n++] = '.';
+	/* The fraction with its leading zeros, then its trailing ones cut. */
+	frac = v % d;
+	for (unsigned i = scale; i > 0; i--) {
+		out[n + i - 1] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	n += scale;
+	while (out[n - 1] == '0')
+		n--;
+	out[n] = '\0';
 }
 
 void prom_sample(struct buf *b, const char *name, const struct prom_label *labels, uint64_t v,
@@ -92,9 +114,9 @@ void prom_sample(struct buf *b, const char *name, const struct prom_label *label
 	char s[48];
 
 	head(b, name, labels);
-	decimal(s, sizeof(s), v, scale_digits);
+	decimal(s, v, scale_digits);
 	buf_puts(b, s);
-	buf_puts(b, "\n");
+	buf_append(b, "\n", 1);
 }
 
 void prom_sample_double(struct buf *b, const char *name, const struct prom_label *labels, double v)
@@ -127,7 +149,7 @@ void prom_histogram_us(struct buf *b, const char *name, const struct prom_label 
 	snprintf(n, sizeof(n), "%s_bucket", name);
 	for (size_t i = 0; i <= nbuckets; i++) {
 		if (i < nbuckets)
-			decimal(le, sizeof(le), le_us[i], 6); /* seconds */
+			decimal(le, le_us[i], 6); /* seconds */
 		l[k] = (struct prom_label){"le", i < nbuckets ? le : "+Inf"};
 		prom_sample(b, n, l, i < nbuckets ? cum[i] : count, 0);
 	}

@@ -20,8 +20,6 @@ static int serve(const struct web_asset *w, struct request *rq, struct response 
 	/* The asset is static data: no copy, nothing to free. */
 	rs->body = (char *)w->data;
 	rs->body_len = w->len;
-	rs->body_free = NULL;
-	rs->body_free_cls = NULL;
 	rs->status = 200;
 	rs->static_body = true;
 	return 0;

@@ -6,7 +6,11 @@
  * per-round ratio, and the ratio of each cgroup's fastest read summed (the
  * figure least moved by a busy host) and the mean round (what tests/bench/run
  * sets against the agent's own poll histogram); open/read/close is timed
- * twice, for scale. */
+ * twice, for scale.
+ *
+ * "The same files" as the agent's poll of --watch PARENT: the N cgroups
+ * below PARENT, PARENT itself (the agent polls a watched root too) and the
+ * host's /proc files (stat, meminfo, pressure/ *) that each poll reads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,6 +44,21 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* Group i's name below its directory: "cN" for a cgroup, "." for the parent
+ * and for the host (its files are below /proc). */
+static void group_name(int i, int n, char *buf, size_t size)
+{
+	if (i < n)
+		snprintf(buf, size, "c%d", i);
+	else
+		snprintf(buf, size, ".");
+}
+
+static const char *file_name(int i, int n, unsigned f)
+{
+	return i == n + 1 ? sampler_host_file_name(f) : sampler_file_name(f);
+}
+
 int main(int argc, char **argv)
 {
 	const char *parent = argc > 1 ? argv[1] : "/sys/fs/cgroup/cgw-bench";
@@ -47,13 +66,15 @@ int main(int argc, char **argv)
 	struct rlimit rl = {.rlim_cur = 200000, .rlim_max = 200000};
 	static char buf[16384];
 	static struct sample x;
-	struct sampler **s = calloc((size_t)n, sizeof(*s));
-	int *fds = calloc((size_t)n * SAMPLE_FILES, sizeof(int)), nfds = 0, pfd;
+	int groups = n + 2;
+	struct sampler **s = calloc((size_t)groups, sizeof(*s));
+	static struct sample_host hx;
+	int *fds = calloc((size_t)groups * SAMPLE_FILES, sizeof(int)), nfds = 0, pfd, procfd;
 	double best_bare, best_samp, best_orc = 1e9, *bare = calloc((size_t)rounds, sizeof(double)),
 			       *samp = calloc((size_t)rounds, sizeof(double)),
 			       *ratio = calloc((size_t)rounds, sizeof(double));
-	int *per = calloc((size_t)n + 1, sizeof(int)); /* cgroup i's fds: fds[per[i] .. per[i+1]) */
-	double *min_bare = calloc((size_t)n, sizeof(double)), *min_samp = calloc((size_t)n, sizeof(double));
+	int *per = calloc((size_t)groups + 1, sizeof(int)); /* group i's fds: fds[per[i] .. per[i+1]) */
+	double *min_bare = calloc((size_t)groups, sizeof(double)), *min_samp = calloc((size_t)groups, sizeof(double));
 	double sum_bare = 0, sum_samp = 0, mean_bare = 0, mean_samp = 0;
 
 	if (!s || !fds || !bare || !samp || !ratio || !per || !min_bare || !min_samp || setrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -61,34 +82,39 @@ int main(int argc, char **argv)
 	pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		die(parent);
-	for (int i = 0; i < n; i++) {
+	procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		die("/proc");
+	/* Groups 0 .. n-1: the cgroups c0 .. c(n-1); n: the parent; n+1: the host. */
+	for (int i = 0; i < groups; i++) {
 		char name[32];
-		int r;
+		int r, dirfd = i == n + 1 ? procfd : pfd;
+		unsigned nf = i == n + 1 ? SAMPLE_HOST_FILES : SAMPLE_FILES;
 
-		snprintf(name, sizeof(name), "c%d", i);
+		group_name(i, n, name, sizeof(name));
 		per[i] = nfds;
-		r = sampler_open(pfd, name, &s[i]);
+		r = i == n + 1 ? sampler_host_open(procfd, &s[i]) : sampler_open(pfd, name, &s[i]);
 		if (r < 0) {
 			errno = -r;
 			die(name);
 		}
-		for (unsigned f = 0; f < SAMPLE_FILES; f++) {
+		for (unsigned f = 0; f < nf; f++) {
 			char path[96];
 			int fd;
 
-			snprintf(path, sizeof(path), "%s/%s", name, sampler_file_name(f));
-			fd = openat(pfd, path, O_RDONLY | O_CLOEXEC);
+			snprintf(path, sizeof(path), "%s/%s", name, file_name(i, n, f));
+			fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 			if (fd >= 0)
 				fds[nfds++] = fd;
 		}
 	}
-	per[n] = nfds;
+	per[groups] = nfds;
 	/* The host may be busy (other VMs): bare and sampler reads of each
 	 * cgroup alternate, first one then the other, so that load changes hit
 	 * both alike; each round sums either's time over all cgroups. */
 	for (int round = 0; round < rounds; round++) {
 		bare[round] = samp[round] = 0;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < groups; i++)
 			for (int half = 0; half < 2; half++) {
 				double t0 = now();
 
@@ -103,7 +129,7 @@ int main(int argc, char **argv)
 					if (round == 0 || t < min_bare[i])
 						min_bare[i] = t;
 				} else {
-					if (sampler_read(s[i], SAMPLE_ALL, &x) < 0)
+					if ((i == n + 1 ? sampler_host_read(s[i], &hx) : sampler_read(s[i], SAMPLE_ALL, &x)) < 0)
 						die("sampler_read");
 					t = now() - t0;
 					samp[round] += t;
@@ -116,13 +142,14 @@ int main(int argc, char **argv)
 	for (int round = 0; round < 2; round++) {
 		double t0 = now(), t;
 
-		for (int i = 0; i < n; i++)
-			for (unsigned f = 0; f < SAMPLE_FILES; f++) {
-				char path[96];
+		for (int i = 0; i < groups; i++)
+			for (unsigned f = 0; f < (i == n + 1 ? SAMPLE_HOST_FILES : SAMPLE_FILES); f++) {
+				char name[32], path[96];
 				int fd;
 
-				snprintf(path, sizeof(path), "c%d/%s", i, sampler_file_name(f));
-				fd = openat(pfd, path, O_RDONLY | O_CLOEXEC);
+				group_name(i, n, name, sizeof(name));
+				snprintf(path, sizeof(path), "%s/%s", name, file_name(i, n, f));
+				fd = openat(i == n + 1 ? procfd : pfd, path, O_RDONLY | O_CLOEXEC);
 				if (fd < 0)
 					continue;
 				if (read(fd, buf, sizeof(buf)) < 0)
@@ -133,7 +160,7 @@ int main(int argc, char **argv)
 		if (t < best_orc)
 			best_orc = t;
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < groups; i++) {
 		sum_bare += min_bare[i];
 		sum_samp += min_samp[i];
 	}
@@ -149,8 +176,8 @@ int main(int argc, char **argv)
 	for (unsigned f = 0; f < SAMPLE_FILES; f++)
 		if (x.err[f])
 			printf("  (%s: error %d)\n", sampler_file_name(f), x.err[f]);
-	printf("cgroups %d, files %d (%.1f per cgroup), rounds %d, best and median:\n", n, nfds,
-	       (double)nfds / n, rounds);
+	printf("cgroups %d and their parent, and the host's /proc files: files %d, rounds %d, best and median:\n",
+	       n, nfds, rounds);
 	printf("  bare pread loop     %8.2f ms  %8.2f ms\n", best_bare * 1e3, bare[rounds / 2] * 1e3);
 	printf("  sampler_read        %8.2f ms  %8.2f ms\n", best_samp * 1e3, samp[rounds / 2] * 1e3);
 	/* The mean, to set against the agent's own histogram (its _sum/_count). */

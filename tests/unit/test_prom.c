@@ -41,6 +41,11 @@ static void test_scaled(void **state)
 		{UINT64_MAX, 6, "m 18446744073709.551615\n"},
 		{314, 2, "m 3.14\n"},
 		{300, 2, "m 3\n"},
+		{1000001, 6, "m 1.000001\n"},
+		{1000100, 6, "m 1.0001\n"},
+		{9, 1, "m 0.9\n"},
+		{1234567891, 9, "m 1.234567891\n"},
+		{42, 10, "m 42\n"}, /* past 9 digits: the value as it is */
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct buf b = BUF_INIT;
@@ -57,6 +62,9 @@ static void test_labels_escaped(void **state)
 	(void)state;
 	prom_sample(&b, "m", (const struct prom_label[]){{"id", "/a\"b\\c\nd"}, {"name", "x"}, {NULL, NULL}}, 7, 0);
 	expect(&b, "m{id=\"/a\\\"b\\\\c\\nd\",name=\"x\"} 7\n");
+	/* A special character first and last, and an empty value. */
+	prom_sample(&b, "m", (const struct prom_label[]){{"a", "\"x\\"}, {"b", ""}, {NULL, NULL}}, 1, 0);
+	expect(&b, "m{a=\"\\\"x\\\\\",b=\"\"} 1\n");
 }
 
 static void test_double(void **state)
