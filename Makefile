@@ -53,6 +53,14 @@ FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/bin/%)
 
 all: agent/cgwarden
 
+# The objects that print the revision (--version, /api/v1/version, the
+# cgwarden_build_info series) depend on a file rewritten only when HEAD
+# moves: otherwise a commit that leaves them unchanged keeps the old one.
+$(B)/gitrev: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(GITREV)' | cmp -s - $@ || echo '$(GITREV)' >$@
+$(B)/agent/main.o $(B)/agent/api.o $(B)/agent/metrics.o: $(B)/gitrev
+
 # agent/cgwarden is a copy of the current variant's binary, so switching
 # SANITIZE=1 on and off replaces it.
 agent/cgwarden: $(B)/cgwarden FORCE
