@@ -13,6 +13,7 @@
  * host's /proc files (stat, meminfo, pressure/ *) that each poll reads. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,19 +45,34 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Group i's name below its directory: "cN" for a cgroup, "." for the parent
- * and for the host (its files are below /proc). */
-static void group_name(int i, int n, char *buf, size_t size)
+/* What is read, in groups: 0 .. n-1 the cgroups c0 .. c(n-1) below the
+ * parent, n the parent itself, n+1 the host (its files below /proc). */
+struct group {
+	char name[32]; /* below dir */
+	int dir;
+	bool host;
+	unsigned nfiles;
+};
+
+static struct group group_of(int i, int n, int pfd, int procfd)
 {
-	if (i < n)
-		snprintf(buf, size, "c%d", i);
-	else
-		snprintf(buf, size, ".");
+	struct group g = {.dir = pfd, .host = i == n + 1, .nfiles = SAMPLE_FILES};
+
+	snprintf(g.name, sizeof(g.name), i < n ? "c%d" : ".", i);
+	if (g.host) {
+		g.dir = procfd;
+		g.nfiles = SAMPLE_HOST_FILES;
+	}
+	return g;
 }
 
-static const char *file_name(int i, int n, unsigned f)
+/* Opens file f of g; -1 if it is absent. */
+static int group_open(const struct group *g, unsigned f)
 {
-	return i == n + 1 ? sampler_host_file_name(f) : sampler_file_name(f);
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/%s", g->name, g->host ? sampler_host_file_name(f) : sampler_file_name(f));
+	return openat(g->dir, path, O_RDONLY | O_CLOEXEC);
 }
 
 int main(int argc, char **argv)
@@ -85,25 +101,17 @@ int main(int argc, char **argv)
 	procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		die("/proc");
-	/* Groups 0 .. n-1: the cgroups c0 .. c(n-1); n: the parent; n+1: the host. */
 	for (int i = 0; i < groups; i++) {
-		char name[32];
-		int r, dirfd = i == n + 1 ? procfd : pfd;
-		unsigned nf = i == n + 1 ? SAMPLE_HOST_FILES : SAMPLE_FILES;
+		struct group g = group_of(i, n, pfd, procfd);
+		int r = g.host ? sampler_host_open(procfd, &s[i]) : sampler_open(pfd, g.name, &s[i]);
 
-		group_name(i, n, name, sizeof(name));
-		per[i] = nfds;
-		r = i == n + 1 ? sampler_host_open(procfd, &s[i]) : sampler_open(pfd, name, &s[i]);
 		if (r < 0) {
 			errno = -r;
-			die(name);
+			die(g.name);
 		}
-		for (unsigned f = 0; f < nf; f++) {
-			char path[96];
-			int fd;
-
-			snprintf(path, sizeof(path), "%s/%s", name, file_name(i, n, f));
-			fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+		per[i] = nfds;
+		for (unsigned f = 0; f < g.nfiles; f++) {
+			int fd = group_open(&g, f);
 			if (fd >= 0)
 				fds[nfds++] = fd;
 		}
@@ -129,6 +137,7 @@ int main(int argc, char **argv)
 					if (round == 0 || t < min_bare[i])
 						min_bare[i] = t;
 				} else {
+					/* Group n+1 is the host (group_of). */
 					if ((i == n + 1 ? sampler_host_read(s[i], &hx) : sampler_read(s[i], SAMPLE_ALL, &x)) < 0)
 						die("sampler_read");
 					t = now() - t0;
@@ -142,20 +151,18 @@ int main(int argc, char **argv)
 	for (int round = 0; round < 2; round++) {
 		double t0 = now(), t;
 
-		for (int i = 0; i < groups; i++)
-			for (unsigned f = 0; f < (i == n + 1 ? SAMPLE_HOST_FILES : SAMPLE_FILES); f++) {
-				char name[32], path[96];
-				int fd;
+		for (int i = 0; i < groups; i++) {
+			struct group g = group_of(i, n, pfd, procfd);
 
-				group_name(i, n, name, sizeof(name));
-				snprintf(path, sizeof(path), "%s/%s", name, file_name(i, n, f));
-				fd = openat(i == n + 1 ? procfd : pfd, path, O_RDONLY | O_CLOEXEC);
+			for (unsigned f = 0; f < g.nfiles; f++) {
+				int fd = group_open(&g, f);
 				if (fd < 0)
 					continue;
 				if (read(fd, buf, sizeof(buf)) < 0)
 					die("read");
 				close(fd);
 			}
+		}
 		t = now() - t0;
 		if (t < best_orc)
 			best_orc = t;
