@@ -579,7 +579,6 @@ static int poll_round(struct poller *p)
 	uint64_t t0 = now_us(CLOCK_MONOTONIC);
 	int64_t time_ms = (int64_t)(now_us(CLOCK_REALTIME) / 1000);
 	struct snapshot *s;
-	size_t n = 0;
 	int r;
 
 	r = discover(p);
@@ -598,39 +597,33 @@ static int poll_round(struct poller *p)
 	for (size_t i = 0; i < p->nt; i++) {
 		struct target *t = &p->t[i];
 		const struct found *f = found_of(p, t->rel);
-		struct snap_cgroup *c = &s->cg[n];
+		struct snap_cgroup *c = &s->cg[s->n];
 		const char *slash;
 
 		r = read_target(p, t, &c->s);
 		if (r == -ENOENT)
 			continue; /* gone: out of this snapshot, and of the next walk */
-		if (r < 0 || !(c->id = malloc(strlen(t->rel) + 2))) {
-			s->n = n;
-			snapshot_free(s);
-			return r < 0 ? r : -ENOMEM;
-		}
+		if (r == 0 && !(c->id = malloc(strlen(t->rel) + 2)))
+			r = -ENOMEM;
+		if (r < 0)
+			goto fail;
 		c->id[0] = '/';
 		strcpy(c->id + 1, t->rel);
 		c->managed = f && f->managed;
 		c->workload = NULL;
+		s->n++; /* counted from here: snapshot_free frees its id and workload */
 		if (f && f->workload && !(c->workload = strdup(f->workload))) {
-			free(c->id);
-			s->n = n;
-			snapshot_free(s);
-			return -ENOMEM;
+			r = -ENOMEM;
+			goto fail;
 		}
 		slash = strrchr(c->id, '/');
 		c->name = c->managed ? c->workload : slash[1] ? slash + 1 : c->id;
-		n++;
 	}
-	s->n = n;
 	r = learn_devices(p, s);
 	if (r == 0 && p->ndev && !(s->dev = malloc(p->ndev * sizeof(*s->dev))))
 		r = -ENOMEM;
-	if (r < 0) {
-		snapshot_free(s);
-		return r;
-	}
+	if (r < 0)
+		goto fail;
 	if (p->ndev)
 		memcpy(s->dev, p->dev, p->ndev * sizeof(*s->dev));
 	s->ndev = p->ndev;
@@ -653,6 +646,10 @@ static int poll_round(struct poller *p)
 	p->cur = s;
 	pthread_mutex_unlock(&p->lock);
 	return 0;
+
+fail:
+	snapshot_free(s);
+	return r;
 }
 
 static void *poller_main(void *arg)
